@@ -47,38 +47,53 @@ EPHEMERIDES = ("de421", "analytic")
 # ---------------------------------------------------------------------------------------------------------
 
 
-@njit(cache=True, parallel=True)
-def _chebyshev_accumulate(coef, init_s, intlen_s, jd1, jd2, sign, r_out, v_out):
-    """Add ``sign`` x (position km, velocity km/s) of one SPK type-2 segment into ``r_out``, ``v_out``.
+@njit(cache=True, inline="always")
+def _chebyshev_one(coef, init_s, intlen_s, jd1, jd2, sign, r_out, v_out, i):
+    """Add ``sign`` x (position km, velocity km/s) of one SPK type-2 segment at epoch ``i`` into the outputs.
 
     ``coef`` has shape (records, 3, n_coefficients), lowest degree first; epochs are TDB ``jd1 + jd2``.
     """
     nrec = coef.shape[0]
     ncoef = coef.shape[2]
+    t = ((jd1[i] - 2451545.0) + jd2[i]) * 86400.0 - init_s
+    k = int(np.floor(t / intlen_s))
+    if k >= nrec:
+        k = nrec - 1
+    if k < 0:
+        k = 0
+    s = 2.0 * (t - k * intlen_s) / intlen_s - 1.0
+    scale = 2.0 / intlen_s
+    for c in range(3):
+        # Chebyshev T_n(s) and T_n'(s) by their recurrences.
+        t0, t1 = 1.0, s
+        d0, d1 = 0.0, 1.0
+        p = coef[k, c, 0] + coef[k, c, 1] * s
+        v = coef[k, c, 1]
+        for n in range(2, ncoef):
+            t2 = 2.0 * s * t1 - t0
+            d2 = 2.0 * t1 + 2.0 * s * d1 - d0
+            p += coef[k, c, n] * t2
+            v += coef[k, c, n] * d2
+            t0, t1 = t1, t2
+            d0, d1 = d1, d2
+        r_out[i, c] += sign * p
+        v_out[i, c] += sign * v * scale
+
+
+@njit(cache=True)
+def _chebyshev_serial(coef, init_s, intlen_s, jd1, jd2, sign, r_out, v_out):
+    for i in range(jd1.shape[0]):
+        _chebyshev_one(coef, init_s, intlen_s, jd1, jd2, sign, r_out, v_out, i)
+
+
+@njit(cache=True, parallel=True)
+def _chebyshev_parallel(coef, init_s, intlen_s, jd1, jd2, sign, r_out, v_out):
     for i in prange(jd1.shape[0]):
-        t = ((jd1[i] - 2451545.0) + jd2[i]) * 86400.0 - init_s
-        k = int(np.floor(t / intlen_s))
-        if k >= nrec:
-            k = nrec - 1
-        if k < 0:
-            k = 0
-        s = 2.0 * (t - k * intlen_s) / intlen_s - 1.0
-        scale = 2.0 / intlen_s
-        for c in range(3):
-            # Chebyshev T_n(s) and T_n'(s) by their recurrences.
-            t0, t1 = 1.0, s
-            d0, d1 = 0.0, 1.0
-            p = coef[k, c, 0] + coef[k, c, 1] * s
-            v = coef[k, c, 1]
-            for n in range(2, ncoef):
-                t2 = 2.0 * s * t1 - t0
-                d2 = 2.0 * t1 + 2.0 * s * d1 - d0
-                p += coef[k, c, n] * t2
-                v += coef[k, c, n] * d2
-                t0, t1 = t1, t2
-                d0, d1 = d1, d2
-            r_out[i, c] += sign * p
-            v_out[i, c] += sign * v * scale
+        _chebyshev_one(coef, init_s, intlen_s, jd1, jd2, sign, r_out, v_out, i)
+
+
+#: Epoch arrays at least this long are evaluated on all cores (below it, thread start-up costs more).
+PARALLEL_THRESHOLD = 20_000
 
 
 class SPKEphemeris:
@@ -124,7 +139,8 @@ class SPKEphemeris:
         v = np.zeros((jd1.size, 3))
         for target, center in zip(chain[:-1], chain[1:]):
             coef, init, intlen = self._segments[(center, target)]
-            _chebyshev_accumulate(coef, init, intlen, jd1, jd2, 1.0, r, v)
+            kernel = _chebyshev_parallel if jd1.size >= PARALLEL_THRESHOLD else _chebyshev_serial
+            kernel(coef, init, intlen, jd1, jd2, 1.0, r, v)
         return r, v
 
     def heliocentric(self, name: str, tdb: Epoch) -> tuple[np.ndarray, np.ndarray]:

@@ -1,0 +1,311 @@
+"""Porkchop grids: every (departure, arrival) pair's ballistic transfer, as an ``xarray.Dataset``.
+
+Each cell solves one Lambert problem (Izzo 2015, :mod:`tianwen.lambert`) between the origin's Sun-centred
+position at departure and the target's at arrival, and reports the launch and arrival quantities a mission
+designer reads off a porkchop plot:
+
+* ``c3`` (km^2/s^2) — launch energy, the square of the departure hyperbolic excess speed ``vinf_dep``;
+* ``dla``, ``rla`` (deg) — declination and right ascension of the departure asymptote in EME2000 (ICRF);
+* ``vinf_arr`` (km/s), ``dla_arr``, ``rla_arr`` (deg) — arrival hyperbolic excess speed and its direction
+  (EME2000);
+* ``tof`` (days), ``transfer_angle`` (deg, measured in the direction of motion), ``transfer_type``
+  (``1`` = Type I, angle < 180 deg; ``2`` = Type II; with N revolutions ``2N + 1`` / ``2N + 2``; 0 where
+  there is no solution) and ``status`` (the Lambert status, 0 = solved);
+* given ``parking_alt_km`` (circular parking orbit) and ``capture=(periapsis_alt_km, apoapsis_alt_km)``:
+  ``dv_depart``, ``dv_arrive`` and ``dv_total`` (km/s), impulsive burns at periapsis of the hyperbolas.
+
+Cells where arrival <= departure or no solution exists are NaN. The grid is computed by one compiled,
+parallel kernel in row chunks (so a progress callback can run between them); memory is the output arrays
+(13 bytes x 8 per cell), checked against ``max_bytes`` before anything is allocated.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+
+import numpy as np
+from numba import njit, prange
+
+from . import lambert as _lam
+from .bodies import GM_SUN, body as _body
+from .ephemeris import heliocentric_state
+from .errors import TianwenError
+from .time import Epoch, epoch as _epoch
+
+DEFAULT_MAX_BYTES = int(os.environ.get("TIANWEN_MAX_GRID_BYTES", 4 * 2**30))
+_FLOAT_VARS = ("c3", "vinf_dep", "dla", "rla", "vinf_arr", "dla_arr", "rla_arr", "tof", "transfer_angle")
+BYTES_PER_CELL = 8 * len(_FLOAT_VARS) + 2
+_UNITS = {
+    "c3": "km^2/s^2", "vinf_dep": "km/s", "dla": "deg", "rla": "deg", "vinf_arr": "km/s", "dla_arr": "deg",
+    "rla_arr": "deg", "tof": "day", "transfer_angle": "deg", "transfer_type": "1", "status": "1",
+    "dv_depart": "km/s", "dv_arrive": "km/s", "dv_total": "km/s",
+}
+_LONG = {
+    "c3": "launch energy C3 = vinf_dep^2",
+    "vinf_dep": "departure hyperbolic excess speed",
+    "dla": "declination of the launch asymptote (EME2000)",
+    "rla": "right ascension of the launch asymptote (EME2000)",
+    "vinf_arr": "arrival hyperbolic excess speed",
+    "dla_arr": "declination of the arrival asymptote (EME2000)",
+    "rla_arr": "right ascension of the arrival asymptote (EME2000)",
+    "tof": "time of flight",
+    "transfer_angle": "heliocentric transfer angle in the direction of motion",
+    "transfer_type": "1 = Type I (< 180 deg), 2 = Type II; 2N+1 / 2N+2 with N revolutions; 0 = no solution",
+    "status": "Lambert status: 0 solved, 1 no N-rev solution, 2 collinear, 3 invalid (arrival <= departure), 4 no convergence",
+    "dv_depart": "impulsive departure burn from the circular parking orbit",
+    "dv_arrive": "impulsive capture burn at periapsis of the capture orbit",
+    "dv_total": "dv_depart + dv_arrive",
+}
+
+
+@njit(cache=True, fastmath=_lam._FM, inline="always")
+def _radec(x, y, z):
+    n = math.sqrt(x * x + y * y + z * z)
+    dec = math.degrees(math.asin(max(-1.0, min(1.0, z / n))))
+    ra = math.degrees(math.atan2(y, x))
+    if ra < 0.0:
+        ra += 360.0
+    return n, dec, ra
+
+
+@njit(cache=True, fastmath=_lam._FM, inline="always")
+def _cell(r1x, r1y, r1z, vox, voy, voz, r2x, r2y, r2z, vtx, vty, vtz, dt_days, mu, revs, prograde, right):
+    """One transfer: (c3, vinf_dep, dla, rla, vinf_arr, dla_arr, rla_arr, angle, type, status); NaN if unsolved.
+
+    (r1, vo): origin position and velocity at departure; (r2, vt): target's at arrival; Sun-centred EME2000.
+    """
+    nan = math.nan
+    v1x, v1y, v1z, v2x, v2y, v2z, st = _lam.izzo(r1x, r1y, r1z, r2x, r2y, r2z, dt_days * 86400.0, mu,
+                                                 revs, prograde, right)
+    if st != 0:
+        return nan, nan, nan, nan, nan, nan, nan, nan, 0, st
+    # Transfer angle in the direction of motion, and its type.
+    crx = r1y * r2z - r1z * r2y
+    cry = r1z * r2x - r1x * r2z
+    crz = r1x * r2y - r1y * r2x
+    theta = math.degrees(math.atan2(math.sqrt(crx * crx + cry * cry + crz * crz), r1x * r2x + r1y * r2y + r1z * r2z))
+    if (crz < 0.0) == prograde:
+        theta = 360.0 - theta
+    n1, d1, a1 = _radec(v1x - vox, v1y - voy, v1z - voz)
+    n2, d2, a2 = _radec(v2x - vtx, v2y - vty, v2z - vtz)
+    return n1 * n1, n1, d1, a1, n2, d2, a2, theta, 2 * revs + (1 if theta < 180.0 else 2), st
+
+
+@njit(cache=True, parallel=True, fastmath=_lam._FM)
+def _grid_kernel(rd, vd, td, ra, va, ta, mu, revs, prograde, right,
+                 c3, vinf_dep, dla, rla, vinf_arr, dla_arr, rla_arr, tof, angle, ttype, status):
+    """Fill one chunk of rows: departures (rd, vd, td days) x arrivals (ra, va, ta days)."""
+    nd = rd.shape[0]
+    na = ra.shape[0]
+    for k in prange(nd * na):
+        i = k // na
+        j = k - i * na
+        dt = ta[j] - td[i]
+        tof[i, j] = dt if dt > 0.0 else math.nan
+        (c3[i, j], vinf_dep[i, j], dla[i, j], rla[i, j], vinf_arr[i, j], dla_arr[i, j], rla_arr[i, j],
+         angle[i, j], ttype[i, j], status[i, j]) = _cell(
+            rd[i, 0], rd[i, 1], rd[i, 2], vd[i, 0], vd[i, 1], vd[i, 2], ra[j, 0], ra[j, 1], ra[j, 2],
+            va[j, 0], va[j, 1], va[j, 2], dt, mu, revs, prograde, right)
+
+
+@njit(cache=True, fastmath=_lam._FM, inline="always")
+def _pair(rd, vd, ra, va, dt, mu, revs, prograde, right, out, ttype, status, k):
+    (out[k, 0], out[k, 1], out[k, 2], out[k, 3], out[k, 4], out[k, 5], out[k, 6], out[k, 7],
+     ttype[k], status[k]) = _cell(rd[k, 0], rd[k, 1], rd[k, 2], vd[k, 0], vd[k, 1], vd[k, 2],
+                                  ra[k, 0], ra[k, 1], ra[k, 2], va[k, 0], va[k, 1], va[k, 2],
+                                  dt[k], mu, revs, prograde, right)
+
+
+@njit(cache=True, fastmath=_lam._FM)
+def _pairs_serial(rd, vd, ra, va, dt, mu, revs, prograde, right, out, ttype, status):
+    for k in range(dt.shape[0]):
+        _pair(rd, vd, ra, va, dt, mu, revs, prograde, right, out, ttype, status, k)
+
+
+@njit(cache=True, parallel=True, fastmath=_lam._FM)
+def _pairs_parallel(rd, vd, ra, va, dt, mu, revs, prograde, right, out, ttype, status):
+    """Transfers for matched pairs k: departure state k, arrival state k, flight time dt[k] days.
+
+    ``out[k]`` receives (c3, vinf_dep, dla, rla, vinf_arr, dla_arr, rla_arr, angle).
+    """
+    for k in prange(dt.shape[0]):
+        _pair(rd, vd, ra, va, dt, mu, revs, prograde, right, out, ttype, status, k)
+
+
+PAIR_FIELDS = ("c3", "vinf_dep", "dla", "rla", "vinf_arr", "dla_arr", "rla_arr", "transfer_angle")
+
+
+def transfers(origin, target, departure_tdb: Epoch, tof_days, *, revs: int = 0, prograde: bool = True,
+              branch: str = "left", ephemeris="de421") -> dict[str, np.ndarray]:
+    """Transfers for matched (departure, time of flight) pairs, flat: the same quantities as a porkchop cell.
+
+    ``departure_tdb`` is an :class:`Epoch` and ``tof_days`` an array of the same shape (days of TDB).
+    Returns a dict of arrays with :data:`PAIR_FIELDS`, ``transfer_type`` and ``status``.
+    """
+    mu, revs, right, prograde = _lam._check_scalars(GM_SUN, revs, branch, prograde)
+    dep = departure_tdb.to("tdb")
+    dt = np.ascontiguousarray(np.broadcast_to(np.asarray(tof_days, dtype=float), dep.shape).ravel())
+    arr = Epoch(dep.jd1.ravel(), dep.jd2.ravel() + dt, "tdb")
+    rd, vd = heliocentric_state(origin, Epoch(dep.jd1.ravel(), dep.jd2.ravel(), "tdb"), ephemeris)
+    ra, va = heliocentric_state(target, arr, ephemeris)
+    out = np.empty((dt.size, len(PAIR_FIELDS)))
+    ttype = np.empty(dt.size, dtype=np.int8)
+    status = np.empty(dt.size, dtype=np.int8)
+    kernel = _pairs_parallel if dt.size >= _lam.PARALLEL_THRESHOLD else _pairs_serial
+    kernel(rd, vd, ra, va, dt, mu, revs, prograde, right, out, ttype, status)
+    res = {k: out[:, i].reshape(dep.shape) for i, k in enumerate(PAIR_FIELDS)}
+    res["tof"] = np.where(dt > 0, dt, np.nan).reshape(dep.shape)
+    res["transfer_type"] = ttype.reshape(dep.shape)
+    res["status"] = status.reshape(dep.shape)
+    return res
+
+
+def hyperbolic_dv(vinf_kms, mu_km3_s2: float, periapsis_radius_km: float, apoapsis_radius_km: float | None = None):
+    """Impulsive burn at periapsis between a hyperbola of excess speed ``vinf`` and a closed orbit.
+
+    The closed orbit has the given periapsis radius and apoapsis radius (circular when ``apoapsis_radius_km``
+    is None). ``dv = sqrt(vinf^2 + 2 mu / rp) - sqrt(mu (2 / rp - 1 / a))`` (vis-viva at periapsis).
+    """
+    rp = float(periapsis_radius_km)
+    ra = rp if apoapsis_radius_km is None else float(apoapsis_radius_km)
+    if not (rp > 0 and ra >= rp):
+        raise TianwenError(f"orbit radii periapsis {rp} km, apoapsis {ra} km: need 0 < periapsis <= apoapsis")
+    a = 0.5 * (rp + ra)
+    vinf = np.asarray(vinf_kms, dtype=float)
+    return np.sqrt(vinf * vinf + 2.0 * mu_km3_s2 / rp) - math.sqrt(mu_km3_s2 * (2.0 / rp - 1.0 / a))
+
+
+def _window(value, what: str) -> tuple[Epoch, Epoch]:
+    try:
+        start, end = value
+    except (TypeError, ValueError):
+        raise TianwenError(f"{what} must be a (start, end) pair of dates; got {value!r}") from None
+    a, b = _epoch(start).to("utc"), _epoch(end).to("utc")
+    if a.shape != () or b.shape != ():
+        raise TianwenError(f"{what} start and end must be single dates")
+    if float(b.jd - a.jd) < 0:
+        raise TianwenError(f"{what} window is reversed: end {b.utc_iso()} is before start {a.utc_iso()}")
+    return a, b
+
+
+def _grid(a: Epoch, b: Epoch, step_days: float | None, count: int | None, what: str) -> Epoch:
+    """UTC grid from a to b: by step (the end is included when it falls on the grid) or by a count."""
+    span = (b.jd1 - a.jd1) + (b.jd2 - a.jd2)
+    if count is not None:
+        if int(count) < 1:
+            raise TianwenError(f"{what} grid size {count!r} must be at least 1")
+        offsets = np.linspace(0.0, span, int(count)) if count > 1 else np.zeros(1)
+    else:
+        if not (step_days is not None and math.isfinite(step_days) and step_days > 0):
+            raise TianwenError(f"step {step_days!r} days must be a positive number")
+        offsets = np.arange(int(math.floor(span / step_days + 1e-9)) + 1) * float(step_days)
+    return Epoch(np.full(offsets.shape, a.jd1), a.jd2 + offsets, "utc")
+
+
+def porkchop(departure, arrival, *, step_days: float | None = 1.0, n: tuple[int, int] | None = None,
+             origin="earth", target="mars", revs: int = 0, prograde: bool = True, branch: str = "left",
+             ephemeris="de421", parking_alt_km: float | None = None,
+             capture: tuple[float, float] | None = None, max_bytes: int | None = None,
+             progress=None, chunk_cells: int = 500_000):
+    """Porkchop grid of ballistic transfers from ``origin`` to ``target``.
+
+    Parameters
+    ----------
+    departure, arrival : (start, end) pairs of anything :func:`tianwen.time.epoch` reads (UTC by default).
+    step_days : grid spacing in days on both axes (default 1.0), or ``n=(n_departure, n_arrival)`` points.
+    origin, target : body names (``earth`` = Earth's centre, ``emb`` = Earth–Moon barycentre, ``mars`` =
+        Mars barycentre, ...) or objects with ``state(epoch)``.
+    revs, prograde, branch : passed to :func:`tianwen.lambert.lambert`.
+    ephemeris : ``"de421"`` (default) or ``"analytic"``.
+    parking_alt_km : circular parking-orbit altitude at the origin (adds ``dv_depart``).
+    capture : ``(periapsis_alt_km, apoapsis_alt_km)`` capture orbit at the target (adds ``dv_arrive``).
+    max_bytes : refuse grids whose outputs would exceed this (default 4 GiB, or $TIANWEN_MAX_GRID_BYTES).
+    progress : optional callable ``progress(done_cells, total_cells)`` called between chunks.
+
+    Returns
+    -------
+    xarray.Dataset with dims ``departure``, ``arrival`` (datetime64 UTC coordinates) and the variables listed
+    in the module docstring; attributes name the ephemeris, origin, target, frame and solver.
+    """
+    import xarray as xr
+
+    mu, revs, right, prograde = _lam._check_scalars(GM_SUN, revs, branch, prograde)
+    d0, d1 = _window(departure, "departure")
+    a0, a1 = _window(arrival, "arrival")
+    if float(a1.jd - d0.jd) <= 0:
+        raise TianwenError(
+            f"arrival window (ends {a1.date()}) is entirely before the departure window (starts {d0.date()})"
+        )
+    if n is not None:
+        try:
+            nd_req, na_req = (int(v) for v in n)
+        except (TypeError, ValueError):
+            raise TianwenError(f"n must be a pair (n_departure, n_arrival); got {n!r}") from None
+        dep = _grid(d0, d1, None, nd_req, "departure")
+        arr = _grid(a0, a1, None, na_req, "arrival")
+    else:
+        dep = _grid(d0, d1, step_days, None, "departure")
+        arr = _grid(a0, a1, step_days, None, "arrival")
+    nd, na = dep.shape[0], arr.shape[0]
+    cap = DEFAULT_MAX_BYTES if max_bytes is None else int(max_bytes)
+    need = nd * na * BYTES_PER_CELL
+    if need > cap:
+        raise TianwenError(
+            f"grid of {nd} x {na} cells needs {need / 2**30:.2f} GiB, over the cap of {cap / 2**30:.2f} GiB; "
+            f"use a larger step or raise max_bytes (TIANWEN_MAX_GRID_BYTES)"
+        )
+    names = []
+    for b in (origin, target):
+        names.append(_body(b).name if isinstance(b, str) else getattr(b, "name", type(b).__name__))
+    dep_tdb, arr_tdb = dep.to("tdb"), arr.to("tdb")
+    rd, vd = heliocentric_state(origin, dep_tdb, ephemeris)
+    ra, va = heliocentric_state(target, arr_tdb, ephemeris)
+    ref = dep_tdb.jd1[0]
+    td = (dep_tdb.jd1 - ref) + dep_tdb.jd2
+    ta = (arr_tdb.jd1 - ref) + arr_tdb.jd2
+
+    out = {k: np.empty((nd, na)) for k in _FLOAT_VARS}
+    ttype = np.empty((nd, na), dtype=np.int8)
+    status = np.empty((nd, na), dtype=np.int8)
+    rows = max(1, int(chunk_cells // max(na, 1)))
+    for i0 in range(0, nd, rows):
+        sl = slice(i0, min(nd, i0 + rows))
+        _grid_kernel(np.ascontiguousarray(rd[sl]), np.ascontiguousarray(vd[sl]), td[sl], ra, va, ta, mu, revs,
+                     prograde, right, *(out[k][sl] for k in _FLOAT_VARS), ttype[sl], status[sl])
+        if progress is not None:
+            progress(sl.stop * na, nd * na)
+
+    coords = {"departure": dep.datetime64().astype("datetime64[ns]"),
+              "arrival": arr.datetime64().astype("datetime64[ns]")}
+    data = {k: (("departure", "arrival"), v) for k, v in out.items()}
+    data["transfer_type"] = (("departure", "arrival"), ttype)
+    data["status"] = (("departure", "arrival"), status)
+    if parking_alt_km is not None:
+        ob = _body(origin)
+        data["dv_depart"] = (("departure", "arrival"),
+                             hyperbolic_dv(out["vinf_dep"], ob.gm_km3_s2, ob.radius_km + float(parking_alt_km)))
+    if capture is not None:
+        tb = _body(target)
+        rp_alt, ra_alt = capture
+        data["dv_arrive"] = (("departure", "arrival"), hyperbolic_dv(
+            out["vinf_arr"], tb.gm_km3_s2, tb.radius_km + float(rp_alt), tb.radius_km + float(ra_alt)))
+    if "dv_depart" in data and "dv_arrive" in data:
+        data["dv_total"] = (("departure", "arrival"), data["dv_depart"][1] + data["dv_arrive"][1])
+    ds = xr.Dataset(data, coords=coords)
+    for k in ds.data_vars:
+        ds[k].attrs.update(units=_UNITS[k], long_name=_LONG[k])
+    ds["departure"].attrs.update(long_name="departure epoch", time_scale="UTC")
+    ds["arrival"].attrs.update(long_name="arrival epoch", time_scale="UTC")
+    eph_name = ephemeris if isinstance(ephemeris, str) else getattr(ephemeris, "name", "custom")
+    ds.attrs.update(
+        title=f"{names[0]} to {names[1]} porkchop",
+        ephemeris=eph_name, origin=names[0], target=names[1], frame="EME2000 (ICRF axes), Sun-centred",
+        lambert_solver="Izzo (2015), tianwen.lambert", revs=revs, prograde=int(prograde), branch=branch,
+        mu_sun_km3_s2=mu, time_scale="UTC coordinates; time of flight in TDB days",
+    )
+    if parking_alt_km is not None:
+        ds.attrs["parking_alt_km"] = float(parking_alt_km)
+    if capture is not None:
+        ds.attrs["capture_periapsis_alt_km"], ds.attrs["capture_apoapsis_alt_km"] = map(float, capture)
+    return ds

@@ -1,0 +1,226 @@
+"""Launch opportunities: find every window between two bodies and its optimal transfers.
+
+An *opportunity* is a local minimum, over departure dates, of the best ballistic launch energy C3 (over
+flight times), found by a coarse scan of the whole span — no hard-coded list. For Earth–Mars they come
+every synodic period (~780 days). Each opportunity is labelled by the year of its minimum-C3 launch date.
+
+For every opportunity and each transfer type (I: transfer angle < 180 deg, II: > 180 deg) two optima are
+reported, each *refined to the continuous optimum* (not the grid cell) by successive zoomed grids:
+
+* the minimum-C3 transfer, and
+* the minimum-arrival-v-infinity transfer,
+
+each searched over the region: departures within +/-120 days of the opportunity's minimum-C3 date
+(``DEPARTURE_HALF_WIDTH_DAYS``), flight times from 0.35 to 1.93 Hohmann transfer times (90 to 500 days for
+Earth–Mars, ``tof_bounds_days``). An optimum that ends on the edge of that region, or against the
+180-degree ridge between the types, carries a ``note`` saying so.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from .bodies import AU_KM, GM_SUN, body as _body
+from .ephemeris import _resolve_ephemeris, check_span
+from .errors import TianwenError
+from .porkchop import transfers
+from .time import Epoch, epoch as _epoch
+
+DEPARTURE_HALF_WIDTH_DAYS = 120.0
+RIDGE_DEG = 1.0  # an optimum within this of 180 deg is "on the ridge"
+_YEAR_DAYS = 365.25
+
+
+def _mean_a_km(name: str) -> float:
+    from .bodies import _A_AU
+
+    key = {"earth": "emb", "moon": "emb"}.get(name, name)
+    if key not in _A_AU:
+        raise TianwenError(f"windows need a planet for origin and target; got {name!r}")
+    return _A_AU[key] * AU_KM
+
+
+def synodic_period_days(origin: str = "earth", target: str = "mars") -> float:
+    """Mean synodic period (days) from the J2000 semi-major axes (Kepler's third law)."""
+    p = [2 * math.pi * math.sqrt(_mean_a_km(b) ** 3 / GM_SUN) / 86400.0 for b in (origin, target)]
+    if abs(p[0] - p[1]) < 1e-9:
+        raise TianwenError("origin and target have the same period: no synodic cycle")
+    return 1.0 / abs(1.0 / p[0] - 1.0 / p[1])
+
+
+def hohmann_tof_days(origin: str = "earth", target: str = "mars") -> float:
+    a = 0.5 * (_mean_a_km(origin) + _mean_a_km(target))
+    return math.pi * math.sqrt(a**3 / GM_SUN) / 86400.0
+
+
+def tof_bounds_days(origin: str = "earth", target: str = "mars") -> tuple[float, float]:
+    """Flight-time search bounds: 90-500 days for Earth-Mars, the same multiples of Hohmann otherwise."""
+    scale = hohmann_tof_days(origin, target) / hohmann_tof_days("earth", "mars")
+    return 90.0 * scale, 500.0 * scale
+
+
+@dataclass
+class Transfer:
+    """One optimal transfer of an opportunity (dates UTC, angles EME2000)."""
+
+    opportunity: int
+    type: str
+    minimizes: str
+    launch: str
+    arrival: str
+    tof_days: float
+    c3_km2s2: float
+    vinf_arr_kms: float
+    dla_deg: float
+    rla_deg: float
+    note: str | None = None
+    launch_tdb_jd: float = float("nan")
+
+    def as_json(self) -> dict:
+        d = asdict(self)
+        d.pop("launch_tdb_jd")
+        if d["note"] is None:
+            d.pop("note")
+        return d
+
+
+def _names(origin, target):
+    return _body(origin).name, _body(target).name
+
+
+def _scan(origin, target, start: Epoch, end: Epoch, ephemeris, step_days: float = 3.0):
+    """Best C3 over flight times for each departure on a coarse grid: (departure TDB epochs, best C3)."""
+    lo, hi = tof_bounds_days(origin, target)
+    ndep = int(math.ceil(float(end - start) / step_days)) + 1
+    dep = Epoch(np.full(ndep, start.jd1), start.jd2 + np.arange(ndep) * step_days, "tdb")
+    tofs = np.arange(lo, hi + 1e-9, step_days)
+    D = Epoch(np.repeat(dep.jd1, tofs.size), np.repeat(dep.jd2, tofs.size), "tdb")
+    T = np.tile(tofs, ndep)
+    res = transfers(origin, target, D, T, ephemeris=ephemeris)
+    c3 = np.where(np.isfinite(res["c3"]), res["c3"], np.inf).reshape(ndep, tofs.size)
+    return dep, c3.min(axis=1)
+
+
+def find_opportunities(year_from: int, year_to: int, *, origin="earth", target="mars", ephemeris="de421"):
+    """TDB epochs of the minimum-C3 launch date of every opportunity whose date falls in [year_from, year_to]."""
+    if int(year_to) < int(year_from):
+        raise TianwenError(f"--to {year_to} is before --from {year_from}")
+    origin, target = _names(origin, target)
+    syn = synodic_period_days(origin, target)
+    eph = _resolve_ephemeris(ephemeris)
+    a = _epoch(f"{int(year_from):04d}-01-01").to("tdb") - 0.6 * syn
+    b = _epoch(f"{int(year_to) + 1:04d}-01-01").to("tdb") + 0.6 * syn
+    lo_jd, hi_jd = eph.span_tdb_jd
+    margin = tof_bounds_days(origin, target)[1] + 1
+    a = Epoch(max(float(a.jd), lo_jd), 0.0, "tdb")
+    b = Epoch(min(float(b.jd), hi_jd - margin), 0.0, "tdb")
+    if float(b - a) <= 0:
+        raise TianwenError(f"years {year_from}-{year_to} are outside {eph.name}; use --ephemeris analytic")
+    dep, best = _scan(origin, target, a, b, eph)
+    # Local minima at least half a synodic period apart.
+    half = int(0.5 * syn / 3.0)
+    found = []
+    for i in np.argsort(best):
+        if not np.isfinite(best[i]) or i == 0 or i == len(best) - 1:
+            continue
+        if any(abs(i - j) < half for j in found):
+            continue
+        lo, hi = max(0, i - half), min(len(best), i + half + 1)
+        if best[i] <= best[lo:hi].min():
+            found.append(i)
+    found.sort()
+    out = []
+    for i in found:
+        t = dep[i]
+        year = int(t.to("utc").iso()[:4])
+        if int(year_from) <= year <= int(year_to):
+            out.append(t)
+    return out
+
+
+def _refine(origin, target, center: Epoch, type_: int, objective: str, ephemeris):
+    """Zoomed-grid minimisation of ``objective`` over (departure offset, tof) in the search region."""
+    lo, hi = tof_bounds_days(origin, target)
+    w = DEPARTURE_HALF_WIDTH_DAYS
+    bounds = np.array([[-w, w], [lo, hi]])
+
+    def evaluate(x, y):
+        X, Y = np.meshgrid(x, y, indexing="ij")
+        D = Epoch(np.full(X.size, center.jd1), center.jd2 + X.ravel(), "tdb")
+        r = transfers(origin, target, D, Y.ravel(), ephemeris=ephemeris)
+        f = np.where((r["transfer_type"] == type_) & np.isfinite(r[objective]), r[objective], np.inf)
+        return X.ravel(), Y.ravel(), f, r
+
+    # Coarse 2-day grid over the whole region, then zoom around the best point.
+    x = np.arange(bounds[0, 0], bounds[0, 1] + 1e-9, 2.0)
+    y = np.arange(bounds[1, 0], bounds[1, 1] + 1e-9, 2.0)
+    X, Y, f, _ = evaluate(x, y)
+    if not np.any(np.isfinite(f)):
+        return None
+    k = int(np.argmin(f))
+    cx, cy, h = X[k], Y[k], 2.0
+    for _ in range(40):
+        x = np.clip(cx + h * np.linspace(-2, 2, 9), *bounds[0])
+        y = np.clip(cy + h * np.linspace(-2, 2, 9), *bounds[1])
+        X, Y, f, _ = evaluate(x, y)
+        k = int(np.argmin(f))
+        cx, cy = X[k], Y[k]
+        h /= 3.0
+        if h < 1e-6:
+            break
+    X, Y, f, r = evaluate(np.array([cx]), np.array([cy]))
+    cell = {k2: float(v[0]) for k2, v in r.items()}
+    edge = []
+    if abs(cx - bounds[0, 0]) < 1e-3 or abs(cx - bounds[0, 1]) < 1e-3:
+        edge.append("departure")
+    if abs(cy - bounds[1, 0]) < 1e-3 or abs(cy - bounds[1, 1]) < 1e-3:
+        edge.append("flight-time")
+    return cx, cy, cell, edge
+
+
+def opportunity_transfers(opp: Epoch, *, origin="earth", target="mars", ephemeris="de421") -> list[Transfer]:
+    """The four refined optima (types I and II, minimum C3 and minimum arrival v-infinity) of one opportunity."""
+    origin, target = _names(origin, target)
+    eph = _resolve_ephemeris(ephemeris)
+    lo, hi = tof_bounds_days(origin, target)
+    w = DEPARTURE_HALF_WIDTH_DAYS
+    check_span(eph, Epoch(np.array([float(opp.jd) - w, float(opp.jd) + w + hi]), 0.0, "tdb"), "search region")
+    rows = []
+    label = None
+    for type_, tname in ((1, "I"), (2, "II")):
+        for objective, key in (("c3", "c3"), ("vinf_arr", "vinf_arr")):
+            found = _refine(origin, target, opp, type_, objective, eph)
+            if found is None:
+                continue
+            cx, cy, cell, edge = found
+            launch = opp + cx
+            arrival = launch + cy
+            notes = []
+            if abs(cell["transfer_angle"] - 180.0) < RIDGE_DEG:
+                notes.append(f"optimum on the 180-deg ridge (transfer angle {cell['transfer_angle']:.2f} deg)")
+            if edge:
+                notes.append("optimum on the edge of the search region (" + ", ".join(edge) + ")")
+            rows.append(Transfer(
+                opportunity=0, type=tname, minimizes=key, launch=launch.date(), arrival=arrival.date(),
+                tof_days=round(cy, 2), c3_km2s2=round(cell["c3"], 3), vinf_arr_kms=round(cell["vinf_arr"], 4),
+                dla_deg=round(cell["dla"], 2), rla_deg=round(cell["rla"], 2), note="; ".join(notes) or None,
+                launch_tdb_jd=float(launch.jd),
+            ))
+    c3_rows = [r for r in rows if r.minimizes == "c3"]
+    if c3_rows:
+        best = min(c3_rows, key=lambda r: r.c3_km2s2)
+        label = int(best.launch[:4])
+    for r in rows:
+        r.opportunity = label if label is not None else int(opp.to("utc").iso()[:4])
+    return rows
+
+
+def windows(year_from: int, year_to: int, *, origin="earth", target="mars", ephemeris="de421") -> list[Transfer]:
+    """Every opportunity from ``year_from`` to ``year_to`` with its four refined optimal transfers."""
+    out = []
+    for opp in find_opportunities(year_from, year_to, origin=origin, target=target, ephemeris=ephemeris):
+        out.extend(opportunity_transfers(opp, origin=origin, target=target, ephemeris=ephemeris))
+    return out
