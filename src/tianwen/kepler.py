@@ -24,9 +24,9 @@ Conventions of :func:`rv2coe` (the classical elements are singular on circular a
 
 * all angles lie in ``[0, 2 pi)``, except the true anomaly of an open orbit (``ecc >= 1``), which lies in
   ``(-pi, pi]`` so that the incoming branch has ``nu < 0``;
-* **equatorial** (``sin inc < 1e-12``): ``raan = 0`` and the line of nodes is taken as the x axis, so
+* **equatorial** (``sin inc < 1e-14``): ``raan = 0`` and the line of nodes is taken as the x axis, so
   ``argp`` is the longitude of periapsis, measured from +x in the direction of motion;
-* **circular** (``ecc < 1e-12``): ``argp = 0`` and ``nu`` is the argument of latitude (the angle from the
+* **circular** (``ecc < 1e-14``): ``argp = 0`` and ``nu`` is the argument of latitude (the angle from the
   ascending node, or from +x if the orbit is also equatorial, in the direction of motion);
 * **parabolic** (``|1 - ecc| < 1e-12``): ``a = inf``; otherwise ``a = 1 / (2/r - v^2/mu)``, negative for a
   hyperbola;
@@ -59,8 +59,8 @@ from .errors import TianwenError
 __all__ = ["Elements", "propagate", "rv2coe", "coe2rv"]
 
 TWO_PI = 2.0 * math.pi
-CIRCULAR_ECC = 1e-12  # ecc below this: circular convention (argp = 0)
-EQUATORIAL_SIN_INC = 1e-12  # sin(inc) below this: equatorial convention (raan = 0)
+CIRCULAR_ECC = 1e-14  # ecc below this: circular convention (argp = 0)
+EQUATORIAL_SIN_INC = 1e-14  # sin(inc) below this: equatorial convention (raan = 0)
 PARABOLIC_ECC = 1e-12  # |1 - ecc| below this: a = inf
 _PARALLEL_MIN = 4096  # batches at least this large run on all cores (numba.prange)
 _EPS = 2.220446049250313e-16
@@ -303,9 +303,16 @@ def _rv2coe_kernel(rv, vv_, mu, out):
 
 @numba.njit(**_jit)
 def _coe2rv_kernel(p, ecc, inc, raan, argp, nu, mu, r, v):
+    nan = np.nan
     for i in range(mu.shape[0]):
-        cn, sn = math.cos(nu[i]), math.sin(nu[i])
         e = ecc[i]
+        if not (
+            math.isfinite(p[i]) and math.isfinite(e) and math.isfinite(inc[i]) and math.isfinite(raan[i])
+            and math.isfinite(argp[i]) and math.isfinite(nu[i]) and math.isfinite(mu[i])
+        ):
+            r[i, 0] = r[i, 1] = r[i, 2] = v[i, 0] = v[i, 1] = v[i, 2] = nan
+            continue
+        cn, sn = math.cos(nu[i]), math.sin(nu[i])
         rad = p[i] / (1.0 + e * cn)
         sp = math.sqrt(mu[i] / p[i])
         # Perifocal state (Vallado eq. 2-81, 2-82), then R3(-raan) R1(-inc) R3(-argp).

@@ -398,3 +398,8 @@ def max_revs(r1, r2, tof, *, mu: float = GM_SUN, prograde: bool = True) -> np.nd
     out = np.empty(t.shape[0], dtype=np.int64)
     _nmax_batch(a, b, t, mu, out)
     return out.reshape(shape)
+
+
+from ._callable import make_module_callable  # noqa: E402
+
+make_module_callable(__name__, lambert)

@@ -309,3 +309,8 @@ def porkchop(departure, arrival, *, step_days: float | None = 1.0, n: tuple[int,
     if capture is not None:
         ds.attrs["capture_periapsis_alt_km"], ds.attrs["capture_apoapsis_alt_km"] = map(float, capture)
     return ds
+
+
+from ._callable import make_module_callable  # noqa: E402
+
+make_module_callable(__name__, porkchop)

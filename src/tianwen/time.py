@@ -24,6 +24,7 @@ existing :class:`Epoch`, and lists or arrays of any of these.
 
 from __future__ import annotations
 
+import calendar
 import datetime as _dt
 import re
 import warnings
@@ -242,6 +243,8 @@ def _parse_string(text: str, default_scale: str) -> tuple[float, float, str]:
     ss = float(m["S"] or 0.0)
     if not (1 <= mo <= 12 and 1 <= d <= 31 and hh <= 23 and mm <= 59 and ss < 61.0):
         raise EpochError(f"epoch {text!r} has a field out of range (month 1-12, day 1-31, 00:00:00-23:59:60)")
+    if not (-4712 <= y <= 9999) or d > calendar.monthrange(y if y > 0 else 2000, mo)[1]:
+        raise EpochError(f"epoch {text!r} is not a calendar date (years -4712 to 9999, day within its month)")
     if ss >= 60.0 and scale != "utc":
         raise EpochError(f"epoch {text!r}: second 60 exists only in UTC, on a leap-second day")
     if scale == "utc" and erfa.cal2jd(y, mo, d)[0] + erfa.cal2jd(y, mo, d)[1] < UTC_START_JD:
@@ -314,7 +317,7 @@ def epoch(value, scale: str | None = None) -> Epoch:
     if isinstance(value, Epoch):
         return value.to(scale) if scale else value
     if isinstance(value, str):
-        jd1, jd2, s = _parse_string(value, default)
+        jd1, jd2, s = _parse_string(str(value), default)
         return Epoch(jd1, jd2, s)
     if isinstance(value, _dt.datetime):
         return Epoch(*_from_datetime(value), "utc").to(default) if scale else Epoch(*_from_datetime(value), "utc")

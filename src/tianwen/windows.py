@@ -224,3 +224,46 @@ def windows(year_from: int, year_to: int, *, origin="earth", target="mars", ephe
     for opp in find_opportunities(year_from, year_to, origin=origin, target=target, ephemeris=ephemeris):
         out.extend(opportunity_transfers(opp, origin=origin, target=target, ephemeris=ephemeris))
     return out
+
+
+def next_opportunity(today=None, *, origin="earth", target="mars", ephemeris="de421") -> Epoch:
+    """The first opportunity whose minimum-C3 date is no more than 60 days before ``today`` (default: now)."""
+    import datetime as _dt
+
+    now = _epoch(today or _dt.datetime.now(_dt.timezone.utc)).to("tdb")
+    year = int(now.to("utc").iso()[:4])
+    for opp in find_opportunities(year - 1, year + 4, origin=origin, target=target, ephemeris=ephemeris):
+        if float(opp - now) >= -60.0:
+            return opp
+    raise TianwenError(f"no {origin}-{target} opportunity found after {now.date()} in {ephemeris}")
+
+
+def plot_window(opportunity: str | int, *, origin="earth", target="mars", ephemeris="de421"):
+    """Departure and arrival windows framing one opportunity's porkchop, and its label.
+
+    ``opportunity`` is a year or ``"next"``. Departures span +/-10 % of the synodic period around the
+    minimum-C3 date (+/-78 days for Earth–Mars); arrivals from 0.5 to 1.7 Hohmann times after them.
+    """
+    origin, target = _names(origin, target)
+    if str(opportunity).lower() == "next":
+        opp = next_opportunity(origin=origin, target=target, ephemeris=ephemeris)
+    else:
+        try:
+            year = int(opportunity)
+        except ValueError:
+            raise TianwenError(f"opportunity {opportunity!r} must be a year (e.g. 2020) or 'next'") from None
+        found = find_opportunities(year, year, origin=origin, target=target, ephemeris=ephemeris)
+        if not found:
+            raise TianwenError(f"no {origin}-{target} opportunity has its minimum-C3 date in {year}; "
+                               f"try `tianwen windows --from {year - 1} --to {year + 1}`")
+        opp = found[0]
+    half = 0.1 * synodic_period_days(origin, target)
+    h = hohmann_tof_days(origin, target)
+    d0, d1 = opp - half, opp + half
+    label = opp.to("utc").iso()[:4]
+    return (d0.date(), d1.date()), ((d0 + 0.5 * h).date(), (d1 + 1.7 * h).date()), label
+
+
+from ._callable import make_module_callable  # noqa: E402
+
+make_module_callable(__name__, windows)

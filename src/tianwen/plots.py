@@ -1,0 +1,184 @@
+"""Figures and files from a porkchop ``xarray.Dataset``: PNG/SVG (matplotlib), interactive HTML (plotly),
+NetCDF and CSV. Every file is written to a temporary name beside the target and renamed into place, so a
+failure never leaves a half-written output.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+
+from .errors import TianwenError
+
+FORMATS = (".png", ".svg", ".html", ".nc", ".csv")
+
+
+@contextmanager
+def atomic_path(path: str | os.PathLike):
+    """Yield a temporary path in the target's folder; move it onto ``path`` only if the block succeeds."""
+    target = Path(path)
+    folder = target.parent if str(target.parent) else Path(".")
+    if not folder.is_dir():
+        raise TianwenError(f"output folder {str(folder)!r} does not exist")
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=target.suffix, dir=folder)
+    os.close(fd)
+    try:
+        yield tmp
+        os.replace(tmp, target)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+
+
+def _suffix(path) -> str:
+    ext = Path(path).suffix.lower()
+    if ext not in FORMATS:
+        raise TianwenError(f"output {str(path)!r}: unknown format {ext or '(none)'}; use one of {', '.join(FORMATS)}")
+    return ext
+
+
+def _levels(c3: np.ndarray):
+    finite = c3[np.isfinite(c3)]
+    lo = float(np.floor(finite.min())) if finite.size else 0.0
+    return np.arange(lo, lo + 41.0, 2.0)
+
+
+def _minima(ds):
+    out = []
+    base = 2 * int(ds.attrs.get("revs", 0))
+    for t, name in ((1, "I"), (2, "II")):
+        c3 = ds.c3.where(ds.transfer_type == base + t)
+        if bool(np.isfinite(c3).any()):
+            out.append((name, ds.isel(c3.argmin(...))))
+    return out
+
+
+def _missions_in(ds, label):
+    """Catalogued missions whose launch falls in the grid's departure span (for the overlay)."""
+    try:
+        from .missions import load_catalogue
+    except ImportError:
+        return []
+    d0, d1 = ds.departure.values[0], ds.departure.values[-1]
+    rows = []
+    for m in load_catalogue():
+        if m.gravity_assist_only or m.launch is None:
+            continue
+        launch = np.datetime64(m.launch[:19])
+        if d0 - np.timedelta64(30, "D") <= launch <= d1 + np.timedelta64(30, "D"):
+            arrival = np.datetime64(m.arrival[:19]) if m.arrival else None
+            rows.append((m.name, launch, arrival))
+    return rows
+
+
+def porkchop_figure(ds, *, missions: bool = False, label: str | None = None):
+    """A publication-quality matplotlib figure: filled C3, arrival v-infinity and TOF lines, minima marked."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.dates as mdates
+    import matplotlib.pyplot as plt
+
+    x = ds.departure.values
+    y = ds.arrival.values
+    c3 = ds.c3.values.T
+    fig, ax = plt.subplots(figsize=(10, 7.5), dpi=150)
+    levels = _levels(c3)
+    cf = ax.contourf(x, y, np.where(c3 <= levels[-1], c3, np.nan), levels=levels, cmap="viridis_r", extend="neither")
+    cb = fig.colorbar(cf, ax=ax, pad=0.02)
+    cb.set_label("launch energy C3 (km²/s²)")
+    vinf = np.where(c3 <= levels[-1], ds.vinf_arr.values.T, np.nan)  # lines only where C3 is drawn
+    finite = vinf[np.isfinite(vinf)]
+    if finite.size:
+        vl = np.arange(np.floor(finite.min() * 2) / 2, min(finite.max(), finite.min() + 6), 0.5)
+        cs = ax.contour(x, y, vinf, levels=vl, colors="crimson", linewidths=0.7)
+        ax.clabel(cs, fmt="%.1f km/s", fontsize=7)
+    tof = ds.tof.values.T
+    tl = np.arange(50, 601, 50)
+    ct = ax.contour(x, y, tof, levels=tl, colors="0.35", linestyles="--", linewidths=0.6)
+    ax.clabel(ct, fmt="%d d", fontsize=7)
+    for name, cell in _minima(ds):
+        ax.plot(cell.departure.values, cell.arrival.values, marker="*", color="white", mec="black", ms=14, zorder=5)
+        ax.annotate(f"Type {name} min C3 {float(cell.c3):.2f} km²/s²\n{str(cell.departure.values)[:10]} → "
+                    f"{str(cell.arrival.values)[:10]}, {float(cell.tof):.0f} d",
+                    (cell.departure.values, cell.arrival.values), xytext=(10, -22 if name == "I" else 10),
+                    textcoords="offset points", fontsize=8, color="black",
+                    bbox=dict(boxstyle="round", fc="white", alpha=0.8))
+    if missions:
+        for name, launch, arrival in _missions_in(ds, label):
+            if arrival is not None and y[0] <= arrival <= y[-1]:
+                ax.plot(launch, arrival, marker="o", color="orange", mec="black", ms=8, zorder=6)
+                ax.annotate(name, (launch, arrival), xytext=(6, 4), textcoords="offset points", fontsize=8)
+            else:
+                ax.axvline(launch, color="orange", lw=0.8)
+                ax.annotate(name, (launch, y[-1]), xytext=(2, -10), textcoords="offset points", fontsize=7,
+                            rotation=90, va="top")
+    for axis in (ax.xaxis, ax.yaxis):
+        axis.set_major_formatter(mdates.ConciseDateFormatter(axis.get_major_locator()))
+    ax.set_xlabel("launch date (UTC)")
+    ax.set_ylabel("arrival date (UTC)")
+    title = f"{ds.attrs['origin'].capitalize()} → {ds.attrs['target'].capitalize()}"
+    if label:
+        title += f", {label} opportunity"
+    ax.set_title(f"{title}: C3 (filled), arrival v∞ (red), time of flight (dashed) — {ds.attrs['ephemeris'].upper()}")
+    ax.grid(alpha=0.25)
+    fig.tight_layout()
+    return fig
+
+
+def porkchop_html(ds, *, missions: bool = False, label: str | None = None) -> str:
+    """Interactive plotly page (self-contained, plotly.js inlined: works offline); hover shows every variable."""
+    import plotly.graph_objects as go
+
+    names = [k for k in ("c3", "vinf_dep", "dla", "rla", "vinf_arr", "dla_arr", "tof", "transfer_angle",
+                         "transfer_type", "dv_depart", "dv_arrive", "dv_total") if k in ds]
+    custom = np.stack([ds[k].values.T.astype(float) for k in names], axis=-1)
+    hover = "launch %{x|%Y-%m-%d}<br>arrival %{y|%Y-%m-%d}<br>" + "<br>".join(
+        f"{k} = %{{customdata[{i}]:.3f}} {ds[k].attrs.get('units', '')}" for i, k in enumerate(names)) + "<extra></extra>"
+    c3 = ds.c3.values.T
+    levels = _levels(c3)
+    fig = go.Figure(go.Contour(
+        x=ds.departure.values, y=ds.arrival.values, z=np.where(c3 <= levels[-1], c3, np.nan), customdata=custom,
+        hovertemplate=hover, colorscale="Viridis", reversescale=True,
+        contours=dict(start=levels[0], end=levels[-1], size=2.0), colorbar=dict(title="C3 km²/s²")))
+    fig.add_trace(go.Contour(x=ds.departure.values, y=ds.arrival.values, z=ds.vinf_arr.values.T,
+                             contours=dict(coloring="lines", showlabels=True, start=2.0, end=8.0, size=0.5),
+                             line=dict(color="crimson", width=1), showscale=False, hoverinfo="skip",
+                             name="arrival v∞ km/s"))
+    for name, cell in _minima(ds):
+        fig.add_trace(go.Scatter(x=[cell.departure.values], y=[cell.arrival.values], mode="markers+text",
+                                 marker=dict(symbol="star", size=16, color="white", line=dict(color="black", width=1)),
+                                 text=[f"Type {name} min C3 {float(cell.c3):.2f}"], textposition="top right",
+                                 name=f"Type {name} minimum", hoverinfo="skip"))
+    if missions:
+        for mname, launch, arrival in _missions_in(ds, label):
+            if arrival is not None:
+                fig.add_trace(go.Scatter(x=[launch], y=[arrival], mode="markers+text", text=[mname],
+                                         marker=dict(color="orange", size=10), name=mname))
+    title = f"{ds.attrs['origin'].capitalize()} → {ds.attrs['target'].capitalize()}"
+    fig.update_layout(title=title + (f", {label} opportunity" if label else "") + f" ({ds.attrs['ephemeris']})",
+                      xaxis_title="launch date (UTC)", yaxis_title="arrival date (UTC)", template="plotly_white")
+    return fig.to_html(include_plotlyjs=True, full_html=True)
+
+
+def save_porkchop(ds, path, *, missions: bool = False, label: str | None = None) -> str:
+    """Write the porkchop to ``path``; the format follows the suffix (.png .svg .html .nc .csv)."""
+    ext = _suffix(path)
+    with atomic_path(path) as tmp:
+        if ext in (".png", ".svg"):
+            import matplotlib.pyplot as plt
+
+            fig = porkchop_figure(ds, missions=missions, label=label)
+            fig.savefig(tmp, format=ext[1:])
+            plt.close(fig)
+        elif ext == ".html":
+            Path(tmp).write_text(porkchop_html(ds, missions=missions, label=label), encoding="utf-8")
+        elif ext == ".nc":
+            ds.to_netcdf(tmp)
+        else:
+            ds.to_dataframe().to_csv(tmp)
+    return str(path)
