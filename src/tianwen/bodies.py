@@ -50,15 +50,17 @@ GM_MARS = _gm("mars")
 
 J2_EARTH = 1.082625305e-3  # DE421 header "J2E"
 R_EARTH_EQ_KM = 6378.1363  # DE421 header "AE"
-# Mars J2 (unnormalised), from the MRO120D gravity field: Konopliv et al. (2016), Icarus 274, 253-260;
-# normalised C20 = -8.75022e-4 -> J2 = -sqrt(5) C20.
-J2_MARS = 1.95661e-3
+# Mars J2 (unnormalised) from the GMM-3 gravity field (Genova et al. 2016, Icarus 272, 228-245; PDS file
+# gmm3_120_sha.tab): fully normalised C20 = -8.750211323545289e-4 at reference radius 3396.0 km, so
+# J2 = -sqrt(5) C20. (NASA's Mars Fact Sheet gives 1960.45e-6 with no reference radius.)
+J2_MARS = 1.95660e-3
+R_MARS_J2_REF_KM = 3396.0
 R_MARS_EQ_KM = 3396.19  # IAU 2015 (Archinal et al. 2018) Mars equatorial radius
 
 # IAU 2015 mean radii (km): Archinal et al. (2018) Table 5; Sun: IAU 2015 Resolution B3 nominal radius.
 _RADIUS_KM = {
     "sun": 695700.0,
-    "mercury": 2440.53,
+    "mercury": 2439.4,
     "venus": 6051.8,
     "earth": 6371.0084,
     "moon": 1737.4,

@@ -105,8 +105,11 @@ _C3 = 0.15
 _C41 = 1.0
 _C42 = 0.24
 
+# Every kernel is compiled with error_model="numpy": a float division by zero then gives inf/NaN (caught by
+# the status checks) instead of raising ZeroDivisionError, which a kernel must never do.
 
-@numba.njit(cache=True)
+
+@numba.njit(cache=True, error_model="numpy")
 def _tlamb(m, q, qsqfm1, x, n):
     """Gooding's TLAMB: ``T(x)`` and derivatives for ``m`` revolutions.
 
@@ -237,12 +240,12 @@ def _tlamb(m, q, qsqfm1, x, n):
     return t, dt, d2t, d3t
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _d8rt(v):
     return math.sqrt(math.sqrt(math.sqrt(v)))
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _halley(m, q, qsqfm1, tin, x, lo, hi, increasing):
     """Solve ``T(x) = tin`` by Halley's method (Gooding's corrector) inside ``(lo, hi)``.
 
@@ -284,18 +287,67 @@ def _halley(m, q, qsqfm1, tin, x, lo, hi, increasing):
     return x, False
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _xlamb(m, q, qsqfm1, tin, right):
     """Gooding's XLAMB for one branch: returns ``(x, status)``.
 
     ``m = 0``: the single root. ``m > 0``: ``T_min`` is located first (status 1 if
     ``tin < T_min``), then the root on the requested side of ``x_m`` (``right`` -> ``x > x_m``).
+    Gooding's starter for that root is then refined by :func:`_halley` (a single call site, which
+    keeps the compiled code small).
     """
     thr2 = math.atan2(qsqfm1, 2.0 * q) / _PI  # theta / (2 pi) reduced to (0, 1), Gooding's thr2
-    if m == 0:
-        t0 = _tlamb(0, q, qsqfm1, 0.0, 0)[0]
+    tmin = 0.0
+    xm = 0.0
+    d2t2 = 0.0
+    tdiffm = 0.0
+    if m > 0:
+        # T_min by Halley's method on dT/dx = 0, from Gooding's starter for x_m
+        xm = 1.0 / (1.5 * (m + 0.5) * _PI)
+        if thr2 < 0.5:
+            xm = _d8rt(2.0 * thr2) * xm
+        elif thr2 > 0.5:
+            xm = (2.0 - _d8rt(2.0 - 2.0 * thr2)) * xm
+        d2t = 0.0
+        found = False
+        done = False
+        for _ in range(_MAX_ITER):
+            tmin, dt, d2t, d3t = _tlamb(m, q, qsqfm1, xm, 3)
+            if done or d2t == 0.0:
+                found = True
+                break
+            dx = -dt * d2t / (d2t * d2t - 0.5 * dt * d3t)
+            if not (-1.0 < xm + dx < 1.0):
+                dx = -dt / d2t  # Newton
+                if not (-1.0 < xm + dx < 1.0):
+                    break
+            xm += dx
+            done = abs(dx) <= _XTOL
+        if not found or not math.isfinite(tmin):
+            return math.nan, STATUS_NOT_CONVERGED
+        tdiffm = tin - tmin
+        if tdiffm < 0.0:
+            return math.nan, STATUS_NO_SOLUTION
+        if tdiffm == 0.0:
+            return xm, STATUS_OK
+        if d2t == 0.0:
+            d2t = 6.0 * m * _PI
+        d2t2 = 0.5 * d2t
+
+    if m > 0 and right:
+        # Gooding's starter for the root above x_m
+        x = math.sqrt(tdiffm / (d2t2 + tdiffm / (1.0 - xm) ** 2))
+        w = xm + x
+        w = w * 4.0 / (4.0 + tdiffm) + (1.0 - w) ** 2
+        x = x * (1.0 - (1.0 + m + _C41 * (thr2 - 0.5)) / (1.0 + _C3 * m) * x * (_C1 * w + _C2 * x * math.sqrt(w))) + xm
+        lo, hi, increasing = xm, 1.0, True
+    else:
+        # single-revolution starter from T(0) (bilinear), and Gooding's second multi-rev starter
+        t0 = _tlamb(m, q, qsqfm1, 0.0, 0)[0]
         tdiff = tin - t0
-        if tdiff <= 0.0:
+        if m > 0 and tdiff <= 0.0:
+            x = xm - math.sqrt(tdiffm / (d2t2 - tdiffm * (d2t2 / (t0 - tmin) - 1.0 / (xm * xm))))
+        elif tdiff <= 0.0:
             x = t0 * tdiff / (-4.0 * tin)  # -4 is dT/dx at x = 0
         else:
             x = -tdiff / (tdiff + 4.0)
@@ -303,68 +355,15 @@ def _xlamb(m, q, qsqfm1, tin, right):
             if w < 0.0:
                 x = x - math.sqrt(_d8rt(-w)) * (x + math.sqrt(tdiff / (tdiff + 1.5 * t0)))
             w = 4.0 / (4.0 + tdiff)
-            x = x * (1.0 + x * (_C1 * w - _C2 * x * math.sqrt(w)))
-        x, ok = _halley(0, q, qsqfm1, tin, x, -1.0, math.inf, False)
-        return x, (STATUS_OK if ok else STATUS_NOT_CONVERGED)
-
-    # multi-revolution: T_min first, by Halley's method on dT/dx = 0
-    xm = 1.0 / (1.5 * (m + 0.5) * _PI)
-    if thr2 < 0.5:
-        xm = _d8rt(2.0 * thr2) * xm
-    elif thr2 > 0.5:
-        xm = (2.0 - _d8rt(2.0 - 2.0 * thr2)) * xm
-    tmin = 0.0
-    d2t = 0.0
-    found = False
-    for _ in range(_MAX_ITER):
-        tmin, dt, d2t, d3t = _tlamb(m, q, qsqfm1, xm, 3)
-        if d2t == 0.0:
-            found = True
-            break
-        dx = -dt * d2t / (d2t * d2t - 0.5 * dt * d3t)
-        if not (-1.0 < xm + dx < 1.0):
-            dx = -dt / d2t  # Newton
-            if not (-1.0 < xm + dx < 1.0):
-                return math.nan, STATUS_NOT_CONVERGED
-        xm += dx
-        if abs(dx) <= _XTOL:
-            tmin, dt, d2t, d3t = _tlamb(m, q, qsqfm1, xm, 3)
-            found = True
-            break
-    if not found or not math.isfinite(tmin):
-        return math.nan, STATUS_NOT_CONVERGED
-    tdiffm = tin - tmin
-    if tdiffm < 0.0:
-        return math.nan, STATUS_NO_SOLUTION
-    if tdiffm == 0.0:
-        return xm, STATUS_OK
-    if d2t == 0.0:
-        d2t = 6.0 * m * _PI
-    d2t2 = 0.5 * d2t
-    if right:
-        x = math.sqrt(tdiffm / (d2t2 + tdiffm / (1.0 - xm) ** 2))
-        w = xm + x
-        w = w * 4.0 / (4.0 + tdiffm) + (1.0 - w) ** 2
-        x = x * (1.0 - (1.0 + m + _C41 * (thr2 - 0.5)) / (1.0 + _C3 * m) * x * (_C1 * w + _C2 * x * math.sqrt(w))) + xm
-        x, ok = _halley(m, q, qsqfm1, tin, x, xm, 1.0, True)
-    else:
-        t0 = _tlamb(m, q, qsqfm1, 0.0, 0)[0]
-        tdiff0 = t0 - tmin
-        tdiff = tin - t0
-        if tdiff <= 0.0:
-            x = xm - math.sqrt(tdiffm / (d2t2 - tdiffm * (d2t2 / tdiff0 - 1.0 / (xm * xm))))
-        else:
-            x = -tdiff / (tdiff + 4.0)
-            w = x + _C0 * math.sqrt(2.0 * (1.0 - thr2))
-            if w < 0.0:
-                x = x - math.sqrt(_d8rt(-w)) * (x + math.sqrt(tdiff / (tdiff + 1.5 * t0)))
-            w = 4.0 / (4.0 + tdiff)
-            x = x * (1.0 + (1.0 + m + _C42 * (thr2 - 0.5)) / (1.0 + _C3 * m) * x * (_C1 * w - _C2 * x * math.sqrt(w)))
-        x, ok = _halley(m, q, qsqfm1, tin, x, -1.0, xm, False)
+            k = 1.0 if m == 0 else (1.0 + m + _C42 * (thr2 - 0.5)) / (1.0 + _C3 * m)
+            x = x * (1.0 + k * x * (_C1 * w - _C2 * x * math.sqrt(w)))
+        lo, increasing = -1.0, False
+        hi = math.inf if m == 0 else xm
+    x, ok = _halley(m, q, qsqfm1, tin, x, lo, hi, increasing)
     return x, (STATUS_OK if ok else STATUS_NOT_CONVERGED)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _vlamb(mu, r1, r2, theta, m, tof, right):
     """Gooding's VLAMB for one branch: ``(vr1, vt1, vr2, vt2, status)``.
 
@@ -402,7 +401,7 @@ def _vlamb(mu, r1, r2, theta, m, tof, right):
     return vr1, vt1, vr2, vt2, STATUS_OK
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def gooding_kernel(r1x, r1y, r1z, r2x, r2y, r2z, tof, mu, revs, prograde, branch_right):
     """One Lambert problem by Gooding's method, for use inside other compiled loops.
 
@@ -453,6 +452,9 @@ def gooding_kernel(r1x, r1y, r1z, r2x, r2y, r2z, tof, mu, revs, prograde, branch
     vr1, vt1, vr2, vt2, status = _vlamb(mu, r1, r2, theta, revs, tof, branch_right)
     if status != STATUS_OK:
         return nan, nan, nan, nan, nan, nan, status
+    if not (math.isfinite(vr1) and math.isfinite(vt1) and math.isfinite(vr2) and math.isfinite(vt2)):
+        # only for inputs at the edge of float range (e.g. mu = 1e-300 with tof = 1e300)
+        return nan, nan, nan, nan, nan, nan, STATUS_NOT_CONVERGED
     # transverse unit vectors h_hat x r_hat
     t1x = hy * u1z - hz * u1y
     t1y = hz * u1x - hx * u1z
@@ -471,7 +473,7 @@ def gooding_kernel(r1x, r1y, r1z, r2x, r2y, r2z, tof, mu, revs, prograde, branch
     )
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _gooding_batch(r1, r2, tof, mu, revs, prograde, branch_right, v1, v2, status):
     for k in range(tof.shape[0]):
         res = gooding_kernel(

@@ -30,7 +30,7 @@ Conventions of :func:`rv2coe` (the classical elements are singular on circular a
   ascending node, or from +x if the orbit is also equatorial, in the direction of motion);
 * **parabolic** (``|1 - ecc| < 1e-12``): ``a = inf``; otherwise ``a = 1 / (2/r - v^2/mu)``, negative for a
   hyperbola;
-* **rectilinear** (zero angular momentum): ``p = 0`` and the four angles are NaN.
+* **rectilinear** (zero angular momentum): ``p = 0``, ``ecc = 1``, ``a`` from the energy, and the four angles NaN.
 
 :func:`coe2rv` accepts exactly these conventions back, so ``coe2rv(*rv2coe(r, v, mu), mu)`` returns the state.
 
@@ -88,7 +88,8 @@ class Elements(NamedTuple):
 
 @numba.njit(**_jit)
 def _stumpff(psi):
-    """Stumpff functions c2(psi) = (1 - cos sqrt(psi)) / psi and c3(psi) = (sqrt(psi) - sin sqrt(psi)) / psi^1.5.
+    """Stumpff functions c2(psi) = (1 - cos sqrt(psi)) / psi and c3(psi) = (sqrt(psi) - sin sqrt(psi)) / psi^1.5
+    (Curtis's C(z) and S(z)), with their hyperbolic forms for psi < 0.
 
     Half-angle forms avoid cancellation in c2; |psi| <= 1 uses the alternating series (12 terms, well below 1 ulp).
     """
@@ -115,7 +116,7 @@ def _stumpff(psi):
 
 @numba.njit(**_jit)
 def _universal(chi, alpha, r0, sigma0, target):
-    """Residual of the universal Kepler equation and its derivative r(chi) (Vallado eq. 2-49, 2-51)."""
+    """Residual F(chi) of the universal Kepler equation and its derivative dF/dchi = r(chi) (Vallado sec. 2.3)."""
     chi2 = chi * chi
     psi = alpha * chi2
     c2, c3 = _stumpff(psi)
@@ -202,7 +203,7 @@ def _propagate_one(rx, ry, rz, vx, vy, vz, dt, mu):
             break
         fval, rchi = _universal(chi, alpha, r0, sigma0, target)
 
-    # Lagrange coefficients (Vallado eq. 2-65..2-67; Curtis eq. 3.69).
+    # Lagrange coefficients in universal variables (Vallado Algorithm 8; Curtis Algorithm 3.4).
     chi2 = chi * chi
     psi = alpha * chi2
     c2, c3 = _stumpff(psi)
@@ -241,11 +242,11 @@ def _wrap(angle):
 
 
 @numba.njit(**_jit)
-def _rv2coe_kernel(rv, vv_, mu, out):
+def _rv2coe_kernel(r, v, mu, out):
     nan = np.nan
     for i in range(mu.shape[0]):
-        rx, ry, rz = rv[i, 0], rv[i, 1], rv[i, 2]
-        vx, vy, vz = vv_[i, 0], vv_[i, 1], vv_[i, 2]
+        rx, ry, rz = r[i, 0], r[i, 1], r[i, 2]
+        vx, vy, vz = v[i, 0], v[i, 1], v[i, 2]
         m = mu[i]
         hx = ry * vz - rz * vy
         hy = rz * vx - rx * vz
@@ -266,7 +267,7 @@ def _rv2coe_kernel(rv, vv_, mu, out):
         ecc = math.sqrt(ex * ex + ey * ey + ez * ez)
         p = h * h / m
         alpha = 2.0 / rn - v2 / m
-        a = np.inf if abs(1.0 - ecc) < PARABOLIC_ECC else 1.0 / alpha
+        a = np.inf if abs(1.0 - ecc) < PARABOLIC_ECC and h > 0.0 else 1.0 / alpha
         out[0, i] = p
         out[1, i] = a
         out[2, i] = ecc
@@ -315,7 +316,7 @@ def _coe2rv_kernel(p, ecc, inc, raan, argp, nu, mu, r, v):
         cn, sn = math.cos(nu[i]), math.sin(nu[i])
         rad = p[i] / (1.0 + e * cn)
         sp = math.sqrt(mu[i] / p[i])
-        # Perifocal state (Vallado eq. 2-81, 2-82), then R3(-raan) R1(-inc) R3(-argp).
+        # Perifocal (PQW) state, then rotated by R3(-raan) R1(-inc) R3(-argp) (Vallado Algorithm 10).
         xr, yr = rad * cn, rad * sn
         xv, yv = -sp * sn, sp * (e + cn)
         co, so = math.cos(raan[i]), math.sin(raan[i])
@@ -364,7 +365,8 @@ def _flat(a, shape, n, vector=False):
     full = shape + (3,) if vector else shape
     if a.shape != full:
         a = np.broadcast_to(a, full)
-    return np.ascontiguousarray(a).reshape((n, 3) if vector else (n,))
+    # C-contiguous and writeable, so that the kernels see one array type (a read-only array would compile anew)
+    return np.require(a, requirements="CW").reshape((n, 3) if vector else (n,))
 
 
 def propagate(r0, v0, dt, mu):

@@ -14,7 +14,9 @@ Lambert's orbital boundary-value problem", Celest. Mech. Dyn. Astron. 48, 145–
 Conventions
 -----------
 * ``prograde=True``: the transfer's angular momentum has a positive z component (counter-clockwise seen
-  from the +z pole of the frame, i.e. the planets' sense in ICRF or ecliptic frames).
+  from the +z pole of the frame, i.e. the planets' sense in ICRF or ecliptic frames). When (r1 x r2)_z is
+  exactly zero (a transfer plane containing the z axis) both senses have zero h_z: prograde then means the
+  short way, as if (r1 x r2)_z were positive.
 * ``revs = N`` complete revolutions. For ``N > 0`` there are two solutions, on either side of the
   minimum-time point ``x_Tmin`` of ``T(x)`` (Izzo 2015, Fig. 3): ``branch="left"`` is the one with the
   smaller ``x`` (longer semi-major axis side towards ``x = -1``), ``branch="right"`` the larger ``x``.
@@ -53,7 +55,7 @@ _FM = {"contract", "arcp"}
 # ---------------------------------------------------------------------------------------------------------
 
 
-@njit(cache=True, inline="always", fastmath=_FM)
+@njit(cache=True, inline="always", fastmath=_FM, error_model="numpy")
 def _hyp2f1b(z):
     """Hypergeometric 2F1(3, 1; 5/2; z) by its series (Battin's form, used for |x - 1| < 0.01)."""
     total = 1.0
@@ -66,7 +68,7 @@ def _hyp2f1b(z):
     return total
 
 
-@njit(cache=True, inline="always", fastmath=_FM)
+@njit(cache=True, inline="always", fastmath=_FM, error_model="numpy")
 def _tof_lagrange(x, N, lam):
     a = 1.0 / (1.0 - x * x)
     if a > 0.0:
@@ -82,7 +84,7 @@ def _tof_lagrange(x, N, lam):
     return -a * math.sqrt(-a) * ((beta - math.sinh(beta)) - (alfa - math.sinh(alfa))) / 2.0
 
 
-@njit(cache=True, inline="always", fastmath=_FM)
+@njit(cache=True, inline="always", fastmath=_FM, error_model="numpy")
 def x2tof(x, N, lam):
     """Non-dimensional time of flight T(x) for N revolutions and parameter lambda (Izzo 2015, eq. 18-20)."""
     dist = abs(x - 1.0)
@@ -107,7 +109,7 @@ def x2tof(x, N, lam):
     return (x - lam * z - d / y) / E
 
 
-@njit(cache=True, inline="always", fastmath=_FM)
+@njit(cache=True, inline="always", fastmath=_FM, error_model="numpy")
 def _dtdx(x, T, lam):
     """First three derivatives of T(x) (Izzo 2015, eq. 22)."""
     l2 = lam * lam
@@ -122,7 +124,7 @@ def _dtdx(x, T, lam):
     return d1, d2, d3
 
 
-@njit(cache=True, fastmath=_FM)
+@njit(cache=True, fastmath=_FM, error_model="numpy")
 def _householder(T, x0, N, lam, tol, maxiter):
     """Solve T(x) = T by Householder's third-order method; returns (x, iterations or -1)."""
     x = x0
@@ -136,12 +138,13 @@ def _householder(T, x0, N, lam, tol, maxiter):
             return xnew, -1
         err = abs(x - xnew)
         x = xnew
-        if err < tol:
+        # Near x = -1 (very long ellipses) the orbit depends on 1 - x^2, not on x: scale the tolerance.
+        if err < tol * min(1.0, abs(1.0 - x * x)):
             return x, it + 1
     return x, -1
 
 
-@njit(cache=True, fastmath=_FM)
+@njit(cache=True, fastmath=_FM, error_model="numpy")
 def _tmin(lam, N):
     """Minimum non-dimensional time for N > 0 revolutions: Halley's iteration on dT/dx = 0 from x = 0."""
     x = 0.0
@@ -159,12 +162,12 @@ def _tmin(lam, N):
     return x, x2tof(x, N, lam)
 
 
-@njit(cache=True, inline="always", fastmath=_FM)
+@njit(cache=True, inline="always", fastmath=_FM, error_model="numpy")
 def _t00(lam, N):
     return math.acos(lam) + lam * math.sqrt(1.0 - lam * lam) + N * math.pi
 
 
-@njit(cache=True, fastmath=_FM)
+@njit(cache=True, fastmath=_FM, error_model="numpy")
 def _nmax(lam, T):
     """Largest revolution count N for which a solution exists (Izzo 2015, section 4)."""
     n = int(T / math.pi)
@@ -175,7 +178,7 @@ def _nmax(lam, T):
     return n
 
 
-@njit(cache=True, fastmath=_FM)
+@njit(cache=True, fastmath=_FM, error_model="numpy")
 def _find_x(lam, T, N, right):
     """The x solving T(x) = T for N revolutions (branch ``right`` for N > 0); status as in the module doc."""
     if N == 0:
@@ -211,7 +214,7 @@ def _find_x(lam, T, N, right):
 # ---------------------------------------------------------------------------------------------------------
 
 
-@njit(cache=True, fastmath=_FM)
+@njit(cache=True, fastmath=_FM, error_model="numpy")
 def izzo(r1x, r1y, r1z, r2x, r2y, r2z, tof, mu, revs, prograde, right):
     """Solve one Lambert problem; returns (v1x, v1y, v1z, v2x, v2y, v2z, status). Never raises."""
     nan = math.nan
@@ -233,7 +236,9 @@ def izzo(r1x, r1y, r1z, r2x, r2y, r2z, tof, mu, revs, prograde, right):
         return nan, nan, nan, nan, nan, nan, DEGENERATE
     hx, hy, hz = hx / hn, hy / hn, hz / hn
     lam = math.sqrt(max(0.0, 1.0 - c / s))
-    if hz < 0.0:  # the short way is clockwise: a prograde transfer goes the long way round
+    # The sense is decided on the raw (r1 x r2)_z, which is exact when it cancels to zero; the unit-vector
+    # product hz could then carry a rounding-noise sign.
+    if r1x * r2y - r1y * r2x < 0.0:  # the short way is clockwise: a prograde transfer goes the long way round
         lam = -lam
         t1x, t1y, t1z = i1y * hz - i1z * hy, i1z * hx - i1x * hz, i1x * hy - i1y * hx
         t2x, t2y, t2z = i2y * hz - i2z * hy, i2z * hx - i2x * hz, i2x * hy - i2y * hx
@@ -261,21 +266,21 @@ def izzo(r1x, r1y, r1z, r2x, r2y, r2z, tof, mu, revs, prograde, right):
             vr2 * i2x + vt2 * t2x, vr2 * i2y + vt2 * t2y, vr2 * i2z + vt2 * t2z, OK)
 
 
-@njit(cache=True, fastmath=_FM)
+@njit(cache=True, fastmath=_FM, error_model="numpy")
 def _izzo_serial(r1, r2, tof, mu, revs, prograde, right, v1, v2, status):
     for i in range(tof.shape[0]):
         v1[i, 0], v1[i, 1], v1[i, 2], v2[i, 0], v2[i, 1], v2[i, 2], status[i] = izzo(
             r1[i, 0], r1[i, 1], r1[i, 2], r2[i, 0], r2[i, 1], r2[i, 2], tof[i], mu, revs, prograde, right)
 
 
-@njit(cache=True, parallel=True, fastmath=_FM)
+@njit(cache=True, parallel=True, fastmath=_FM, error_model="numpy")
 def _izzo_parallel(r1, r2, tof, mu, revs, prograde, right, v1, v2, status):
     for i in prange(tof.shape[0]):
         v1[i, 0], v1[i, 1], v1[i, 2], v2[i, 0], v2[i, 1], v2[i, 2], status[i] = izzo(
             r1[i, 0], r1[i, 1], r1[i, 2], r2[i, 0], r2[i, 1], r2[i, 2], tof[i], mu, revs, prograde, right)
 
 
-@njit(cache=True, parallel=True, fastmath=_FM)
+@njit(cache=True, parallel=True, fastmath=_FM, error_model="numpy")
 def _nmax_batch(r1, r2, tof, mu, out):
     for i in prange(tof.shape[0]):
         a = math.sqrt(r1[i, 0] ** 2 + r1[i, 1] ** 2 + r1[i, 2] ** 2)

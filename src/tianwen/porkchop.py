@@ -59,7 +59,7 @@ _LONG = {
 }
 
 
-@njit(cache=True, fastmath=_lam._FM, inline="always")
+@njit(cache=True, fastmath=_lam._FM, inline="always", error_model="numpy")
 def _radec(x, y, z):
     n = math.sqrt(x * x + y * y + z * z)
     dec = math.degrees(math.asin(max(-1.0, min(1.0, z / n))))
@@ -69,7 +69,7 @@ def _radec(x, y, z):
     return n, dec, ra
 
 
-@njit(cache=True, fastmath=_lam._FM, inline="always")
+@njit(cache=True, fastmath=_lam._FM, inline="always", error_model="numpy")
 def _cell(r1x, r1y, r1z, vox, voy, voz, r2x, r2y, r2z, vtx, vty, vtz, dt_days, mu, revs, prograde, right):
     """One transfer: (c3, vinf_dep, dla, rla, vinf_arr, dla_arr, rla_arr, angle, type, status); NaN if unsolved.
 
@@ -92,7 +92,7 @@ def _cell(r1x, r1y, r1z, vox, voy, voz, r2x, r2y, r2z, vtx, vty, vtz, dt_days, m
     return n1 * n1, n1, d1, a1, n2, d2, a2, theta, 2 * revs + (1 if theta < 180.0 else 2), st
 
 
-@njit(cache=True, parallel=True, fastmath=_lam._FM)
+@njit(cache=True, parallel=True, fastmath=_lam._FM, error_model="numpy")
 def _grid_kernel(rd, vd, td, ra, va, ta, mu, revs, prograde, right,
                  c3, vinf_dep, dla, rla, vinf_arr, dla_arr, rla_arr, tof, angle, ttype, status):
     """Fill one chunk of rows: departures (rd, vd, td days) x arrivals (ra, va, ta days)."""
@@ -109,7 +109,7 @@ def _grid_kernel(rd, vd, td, ra, va, ta, mu, revs, prograde, right,
             va[j, 0], va[j, 1], va[j, 2], dt, mu, revs, prograde, right)
 
 
-@njit(cache=True, fastmath=_lam._FM, inline="always")
+@njit(cache=True, fastmath=_lam._FM, inline="always", error_model="numpy")
 def _pair(rd, vd, ra, va, dt, mu, revs, prograde, right, out, ttype, status, k):
     (out[k, 0], out[k, 1], out[k, 2], out[k, 3], out[k, 4], out[k, 5], out[k, 6], out[k, 7],
      ttype[k], status[k]) = _cell(rd[k, 0], rd[k, 1], rd[k, 2], vd[k, 0], vd[k, 1], vd[k, 2],
@@ -117,13 +117,13 @@ def _pair(rd, vd, ra, va, dt, mu, revs, prograde, right, out, ttype, status, k):
                                   dt[k], mu, revs, prograde, right)
 
 
-@njit(cache=True, fastmath=_lam._FM)
+@njit(cache=True, fastmath=_lam._FM, error_model="numpy")
 def _pairs_serial(rd, vd, ra, va, dt, mu, revs, prograde, right, out, ttype, status):
     for k in range(dt.shape[0]):
         _pair(rd, vd, ra, va, dt, mu, revs, prograde, right, out, ttype, status, k)
 
 
-@njit(cache=True, parallel=True, fastmath=_lam._FM)
+@njit(cache=True, parallel=True, fastmath=_lam._FM, error_model="numpy")
 def _pairs_parallel(rd, vd, ra, va, dt, mu, revs, prograde, right, out, ttype, status):
     """Transfers for matched pairs k: departure state k, arrival state k, flight time dt[k] days.
 
