@@ -143,11 +143,6 @@ def test_naif_ids_name_the_documented_body(name, naif_name):
     assert target_names[body(name).naif_id] == naif_name
 
 
-def test_lookup_ignores_case_and_spaces():
-    """Names are case-insensitive (README: body names such as 'mars', 'EMB' on the command line)."""
-    assert body(" Mars ") is body("mars") and body("EMB") is body("emb")
-
-
 @pytest.mark.parametrize("bad", ["pluto", "marz", "", "4"])
 def test_unknown_body_names_the_accepted_names(bad):
     """An unknown name raises UnknownBodyError, a ValueError whose one-line message repeats the bad name and

@@ -84,14 +84,15 @@ def test_json_numbers_are_the_librarys(runs, sky):
     times = [ts.utc(2021, 2, 10, 11, 52), ts.utc(2020, 7, 23, 4, 41), ts.tdb_jd(2433282.5)]
     for s, t in zip(doc["states"], times):
         p = (sky["mars barycenter"] - sky["earth"]).at(t)
-        # skyfield's TDB is good to ~10 us; Mars-Earth relative speed < 25 km/s: 0.25 m, inside 1 m.
+        # skyfield's TDB is good to ~10 us; the Mars-Earth relative speed is < 55 km/s: < 0.55 m, inside 1 m.
         np.testing.assert_allclose(s["r_km"], p.position.km, rtol=0, atol=1e-3)
         np.testing.assert_allclose(s["v_kms"], p.velocity.km_per_s, rtol=0, atol=1e-9)
 
 
 def test_analytic_ephemeris_option(runs):
     """``--ephemeris analytic`` answers with Standish's model: the library's analytic numbers, and within
-    Standish's nominal Mars error (40" x 1.67 au + 25,000 km, about 55,000 km) of DE421.
+    3x Standish's nominal Mars error of DE421 (40" at Mars' aphelion, 1.67 au, and 25,000 km in
+    quadrature: ~54,000 km; the 3x as in test_ephemeris.py, since single epochs exceed the nominal figure).
 
     Source: JPL SSD Standish error table (src/tianwen/data/standish_elements.md), Mars, 1800-2050.
     """
@@ -103,7 +104,7 @@ def test_analytic_ephemeris_option(runs):
     np.testing.assert_array_equal(doc["states"][0]["r_km"], r)
     np.testing.assert_array_equal(doc["states"][0]["v_kms"], v)
     r_de, _ = state("mars", "2021-02-10T11:52:00")
-    assert 0 < np.linalg.norm(r - r_de) < 3 * 55_000
+    assert 0 < np.linalg.norm(r - r_de) < 3 * 54_000
 
 
 @pytest.mark.parametrize("name, named", [

@@ -301,11 +301,11 @@ def test_broadcasting_matches_elementwise():
             np.testing.assert_array_equal(a2, v2[i, j])
 
 
-@numba.njit
-def _loop_over_kernel(r1, r2, tof, mu):
+@numba.njit(cache=True)
+def _loop_over_kernel(r1, r2, tof, mu, revs, prograde, right):
     out = np.empty((tof.shape[0], 3))
     for k in range(tof.shape[0]):
-        res = gooding_kernel(r1[0], r1[1], r1[2], r2[0], r2[1], r2[2], tof[k], mu, 0, True, False)
+        res = gooding_kernel(r1[0], r1[1], r1[2], r2[0], r2[1], r2[2], tof[k], mu, revs, prograde, right)
         out[k, 0] = res[0]
         out[k, 1] = res[1]
         out[k, 2] = res[2]
@@ -319,4 +319,4 @@ def test_kernel_callable_from_compiled_code():
     r2 = np.array([-0.5, 1.2, 0.1])
     tof = np.array([1.0, 2.0, 5.0])
     v1, _, _ = lambert_gooding(r1, r2, tof, mu=1.0)
-    np.testing.assert_array_equal(_loop_over_kernel(r1, r2, tof, 1.0), v1)
+    np.testing.assert_array_equal(_loop_over_kernel(r1, r2, tof, 1.0, 0, True, False), v1)

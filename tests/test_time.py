@@ -92,11 +92,16 @@ def test_leap_second_agrees_with_skyfield(ts):
         assert seconds_from_skyfield(ours, sky.whole, sky.tai_fraction) == pytest.approx(0.0, abs=1e-9)
 
 
-def test_leap_second_is_written_as_60():
-    """A leap second prints as second 60 (ISO 8601 / ITU-R TF.460), in tianwen as in skyfield."""
-    leap = epoch("2016-12-31T23:59:60.5")
-    assert leap.utc_iso(1) == "2016-12-31T23:59:60.5Z"
-    assert epoch("2015-06-30T23:59:60").utc_iso() == "2015-06-30T23:59:60Z"  # Bulletin C 49
+def test_leap_second_is_written_as_60(ts):
+    """A leap second prints as second 60, as skyfield prints it.
+
+    Source: ITU-R TF.460 (the leap second is 23:59:60) and skyfield's ``utc_iso``; IERS Bulletins C 49
+    and 52 for the two leap seconds used.
+    """
+    assert epoch("2016-12-31T23:59:60.5").utc_iso(1) == ts.utc(2016, 12, 31, 23, 59, 60.5).utc_iso(places=1)
+    assert epoch("2016-12-31T23:59:60.5").utc_iso(1) == "2016-12-31T23:59:60.5Z"
+    assert epoch("2015-06-30T23:59:60").utc_iso() == ts.utc(2015, 6, 30, 23, 59, 60).utc_iso()
+    assert epoch("2015-06-30T23:59:60").utc_iso() == "2015-06-30T23:59:60Z"
 
 
 @pytest.mark.parametrize("text", [
@@ -212,12 +217,12 @@ def test_pre_1960_epochs_in_tt_and_tdb_are_fine(ts):
 
 
 def test_tdb_minus_tt_is_periodic_and_under_2_ms():
-    """|TDB - TT| stays under 2 ms and its annual term reaches ~1.66 ms, every day 1900-2050.
+    """|TDB - TT| stays under 2 ms and its annual term reaches ~1.66 ms, every 3 days 1900-2050.
 
     Source: Fairhead & Bretagnon (1990), A&A 229, 240; USNO Circular 179 eq. 2.6: TDB - TT =
     0.001657 s sin(g) + terms totalling < 60 us. So the maximum lies in [1.657 - 0.06, 1.657 + 0.06] ms.
     """
-    tt = Epoch(np.arange(2415020.5, 2469807.5, 1.0), 0.0, "tt")
+    tt = Epoch(np.arange(2415020.5, 2469807.5, 3.0), 0.0, "tt")  # 3 d: the peak is missed by < 0.1 us
     d = seconds_between(tt.to("tdb"), Epoch(tt.jd1, tt.jd2, "tdb"))
     assert np.max(np.abs(d)) < 2e-3
     assert 1.59e-3 < np.max(d) < 1.72e-3 and -1.72e-3 < np.min(d) < -1.59e-3

@@ -489,6 +489,15 @@ def _gooding_batch(r1, r2, tof, mu, revs, prograde, branch_right, v1, v2, status
         status[k] = res[6]
 
 
+def _flat_readonly(a, shape, flat_shape):
+    """Broadcast, flatten to C order, and mark read-only, so that every call reaches the compiled loop with
+    the same array types (Numba compiles read-only and writable arrays separately)."""
+    out = np.ascontiguousarray(np.broadcast_to(a, shape)).reshape(flat_shape)
+    if out.flags.writeable:
+        out.setflags(write=False)
+    return out
+
+
 def lambert_gooding(r1, r2, tof, *, mu, revs=0, prograde=True, branch="left"):
     """Solve Lambert's problem for arrays of problems by Gooding's (1990) method.
 
@@ -534,12 +543,12 @@ def lambert_gooding(r1, r2, tof, *, mu, revs=0, prograde=True, branch="left"):
     pro_a = np.asarray(prograde, dtype=np.bool_)
     shape = np.broadcast_shapes(r1.shape[:-1], r2.shape[:-1], tof_a.shape, mu_a.shape, revs_arr.shape, pro_a.shape)
     n = int(np.prod(shape, dtype=np.int64))
-    r1b = np.ascontiguousarray(np.broadcast_to(r1, shape + (3,))).reshape(n, 3)
-    r2b = np.ascontiguousarray(np.broadcast_to(r2, shape + (3,))).reshape(n, 3)
-    tofb = np.ascontiguousarray(np.broadcast_to(tof_a, shape)).reshape(n)
-    mub = np.ascontiguousarray(np.broadcast_to(mu_a, shape)).reshape(n)
-    revb = np.ascontiguousarray(np.broadcast_to(revs_arr.astype(np.int64), shape)).reshape(n)
-    prob = np.ascontiguousarray(np.broadcast_to(pro_a, shape)).reshape(n)
+    r1b = _flat_readonly(r1, shape + (3,), (n, 3))
+    r2b = _flat_readonly(r2, shape + (3,), (n, 3))
+    tofb = _flat_readonly(tof_a, shape, (n,))
+    mub = _flat_readonly(mu_a, shape, (n,))
+    revb = _flat_readonly(revs_arr.astype(np.int64), shape, (n,))
+    prob = _flat_readonly(pro_a, shape, (n,))
     v1 = np.empty((n, 3))
     v2 = np.empty((n, 3))
     status = np.empty(n, dtype=np.int8)

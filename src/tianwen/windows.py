@@ -91,17 +91,29 @@ def _names(origin, target):
     return _body(origin).name, _body(target).name
 
 
-def _scan(origin, target, start: Epoch, end: Epoch, ephemeris, step_days: float = 3.0):
-    """Best C3 over flight times for each departure on a coarse grid: (departure TDB epochs, best C3)."""
+def _scan(origin, target, start: Epoch, end: Epoch, ephemeris, step_days: float = 4.0):
+    """Best C3 over flight times for each departure on a coarse grid: (departure TDB epochs, best C3).
+
+    Computed as porkchop blocks of 120 departures, so each date's ephemeris is evaluated once per block.
+    """
+    from .porkchop import porkchop
+
     lo, hi = tof_bounds_days(origin, target)
     ndep = int(math.ceil(float(end - start) / step_days)) + 1
     dep = Epoch(np.full(ndep, start.jd1), start.jd2 + np.arange(ndep) * step_days, "tdb")
-    tofs = np.arange(lo, hi + 1e-9, step_days)
-    D = Epoch(np.repeat(dep.jd1, tofs.size), np.repeat(dep.jd2, tofs.size), "tdb")
-    T = np.tile(tofs, ndep)
-    res = transfers(origin, target, D, T, ephemeris=ephemeris)
-    c3 = np.where(np.isfinite(res["c3"]), res["c3"], np.inf).reshape(ndep, tofs.size)
-    return dep, c3.min(axis=1)
+    best = np.full(ndep, np.inf)
+    block = 120
+    for i0 in range(0, ndep, block):
+        i1 = min(ndep, i0 + block)
+        a, b = dep[i0], dep[i1 - 1]
+        # Point counts, not a step: a leap second inside the block would shorten its UTC span by 1 s.
+        n_arr = int(round((float(b - a) + hi - lo) / step_days)) + 1
+        grid = porkchop((a, b), (a + lo, b + hi), n=(i1 - i0, n_arr), origin=origin, target=target,
+                        ephemeris=ephemeris)
+        tof = grid.tof.values
+        c3 = np.where((tof >= lo) & (tof <= hi) & np.isfinite(grid.c3.values), grid.c3.values, np.inf)
+        best[i0:i1] = c3.min(axis=1)
+    return dep, best
 
 
 def find_opportunities(year_from: int, year_to: int, *, origin="earth", target="mars", ephemeris="de421"):
@@ -121,7 +133,7 @@ def find_opportunities(year_from: int, year_to: int, *, origin="earth", target="
         raise TianwenError(f"years {year_from}-{year_to} are outside {eph.name}; use --ephemeris analytic")
     dep, best = _scan(origin, target, a, b, eph)
     # Local minima at least half a synodic period apart.
-    half = int(0.5 * syn / 3.0)
+    half = int(0.5 * syn / 4.0)
     found = []
     for i in np.argsort(best):
         if not np.isfinite(best[i]) or i == 0 or i == len(best) - 1:
@@ -141,8 +153,9 @@ def find_opportunities(year_from: int, year_to: int, *, origin="earth", target="
     return out
 
 
-def _refine(origin, target, center: Epoch, type_: int, objective: str, ephemeris):
-    """Zoomed-grid minimisation of ``objective`` over (departure offset, tof) in the search region."""
+def _zoom(origin, target, center: Epoch, type_: int, objective: str, ephemeris, x0: float, y0: float):
+    """Refine a grid minimum of ``objective`` over (departure offset, tof) by successive 9 x 9 zoomed grids,
+    each a third of the previous spacing, until the spacing is below 1e-6 day (0.1 s)."""
     lo, hi = tof_bounds_days(origin, target)
     w = DEPARTURE_HALF_WIDTH_DAYS
     bounds = np.array([[-w, w], [lo, hi]])
@@ -154,24 +167,15 @@ def _refine(origin, target, center: Epoch, type_: int, objective: str, ephemeris
         f = np.where((r["transfer_type"] == type_) & np.isfinite(r[objective]), r[objective], np.inf)
         return X.ravel(), Y.ravel(), f, r
 
-    # Coarse 2-day grid over the whole region, then zoom around the best point.
-    x = np.arange(bounds[0, 0], bounds[0, 1] + 1e-9, 2.0)
-    y = np.arange(bounds[1, 0], bounds[1, 1] + 1e-9, 2.0)
-    X, Y, f, _ = evaluate(x, y)
-    if not np.any(np.isfinite(f)):
-        return None
-    k = int(np.argmin(f))
-    cx, cy, h = X[k], Y[k], 2.0
-    for _ in range(40):
+    cx, cy, h = x0, y0, COARSE_STEP_DAYS
+    while h >= 1e-6:
         x = np.clip(cx + h * np.linspace(-2, 2, 9), *bounds[0])
         y = np.clip(cy + h * np.linspace(-2, 2, 9), *bounds[1])
         X, Y, f, _ = evaluate(x, y)
         k = int(np.argmin(f))
         cx, cy = X[k], Y[k]
         h /= 3.0
-        if h < 1e-6:
-            break
-    X, Y, f, r = evaluate(np.array([cx]), np.array([cy]))
+    _, _, _, r = evaluate(np.array([cx]), np.array([cy]))
     cell = {k2: float(v[0]) for k2, v in r.items()}
     edge = []
     if abs(cx - bounds[0, 0]) < 1e-3 or abs(cx - bounds[0, 1]) < 1e-3:
@@ -181,21 +185,36 @@ def _refine(origin, target, center: Epoch, type_: int, objective: str, ephemeris
     return cx, cy, cell, edge
 
 
+COARSE_STEP_DAYS = 2.0
+
+
 def opportunity_transfers(opp: Epoch, *, origin="earth", target="mars", ephemeris="de421") -> list[Transfer]:
-    """The four refined optima (types I and II, minimum C3 and minimum arrival v-infinity) of one opportunity."""
+    """The four refined optima (types I and II, minimum C3 and minimum arrival v-infinity) of one opportunity.
+
+    A 2-day porkchop grid over the search region gives each optimum's starting cell; :func:`_zoom` refines it.
+    """
+    from .porkchop import porkchop
+
     origin, target = _names(origin, target)
     eph = _resolve_ephemeris(ephemeris)
     lo, hi = tof_bounds_days(origin, target)
     w = DEPARTURE_HALF_WIDTH_DAYS
+    opp = opp.to("tdb")
     check_span(eph, Epoch(np.array([float(opp.jd) - w, float(opp.jd) + w + hi]), 0.0, "tdb"), "search region")
+    d0 = opp - w
+    grid = porkchop((d0, opp + w), (d0 + lo, opp + (w + hi)), step_days=COARSE_STEP_DAYS, origin=origin,
+                    target=target, ephemeris=eph)
+    tof = grid.tof.values
+    in_region = (tof >= lo) & (tof <= hi)
+    offsets = (np.arange(grid.sizes["departure"]) * COARSE_STEP_DAYS - w)[:, None] + np.zeros_like(tof)
     rows = []
-    label = None
     for type_, tname in ((1, "I"), (2, "II")):
-        for objective, key in (("c3", "c3"), ("vinf_arr", "vinf_arr")):
-            found = _refine(origin, target, opp, type_, objective, eph)
-            if found is None:
+        for objective in ("c3", "vinf_arr"):
+            f = np.where(in_region & (grid.transfer_type.values == type_), grid[objective].values, np.nan)
+            if not np.isfinite(f).any():
                 continue
-            cx, cy, cell, edge = found
+            i, j = np.unravel_index(np.nanargmin(f), f.shape)
+            cx, cy, cell, edge = _zoom(origin, target, opp, type_, objective, eph, offsets[i, j], tof[i, j])
             launch = opp + cx
             arrival = launch + cy
             notes = []
@@ -204,17 +223,15 @@ def opportunity_transfers(opp: Epoch, *, origin="earth", target="mars", ephemeri
             if edge:
                 notes.append("optimum on the edge of the search region (" + ", ".join(edge) + ")")
             rows.append(Transfer(
-                opportunity=0, type=tname, minimizes=key, launch=launch.date(), arrival=arrival.date(),
+                opportunity=0, type=tname, minimizes=objective, launch=launch.date(), arrival=arrival.date(),
                 tof_days=round(cy, 2), c3_km2s2=round(cell["c3"], 3), vinf_arr_kms=round(cell["vinf_arr"], 4),
                 dla_deg=round(cell["dla"], 2), rla_deg=round(cell["rla"], 2), note="; ".join(notes) or None,
                 launch_tdb_jd=float(launch.jd),
             ))
     c3_rows = [r for r in rows if r.minimizes == "c3"]
-    if c3_rows:
-        best = min(c3_rows, key=lambda r: r.c3_km2s2)
-        label = int(best.launch[:4])
+    label = int(min(c3_rows, key=lambda r: r.c3_km2s2).launch[:4]) if c3_rows else int(opp.to("utc").iso()[:4])
     for r in rows:
-        r.opportunity = label if label is not None else int(opp.to("utc").iso()[:4])
+        r.opportunity = label
     return rows
 
 
