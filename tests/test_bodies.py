@@ -90,8 +90,8 @@ def test_earth_gm_matches_iers():
     """GM(Earth) = 398600.4356 km^3/s^2 (TDB-compatible) within the published +/- 8e-4 km^3/s^2.
 
     Source: IAU 2009 constants (Luzum et al. 2011, Table 1) and IERS Conventions 2010, Table 1.1:
-    GM_E = 3.986004418e14 m^3 s^-2 +/- 8e5 (TT-compatible), 3.986004356e14 (TDB-compatible). DE421's own
-    value (from its GMB and EMRAT) is 398600.43623, inside that uncertainty.
+    GM_E = 3.986004418e14 m^3 s^-2 +/- 8e5 (TCG-compatible), i.e. 3.986004415e14 in TT and 3.986004356e14
+    in TDB units. DE421's own value (from its GMB and EMRAT) is 398600.43623, inside that uncertainty.
     """
     assert body("earth").gm_km3_s2 == pytest.approx(398600.4356, abs=8e-4)
 

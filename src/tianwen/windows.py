@@ -224,7 +224,7 @@ def opportunity_transfers(opp: Epoch, *, origin="earth", target="mars", ephemeri
                 notes.append("optimum on the edge of the search region (" + ", ".join(edge) + ")")
             rows.append(Transfer(
                 opportunity=0, type=tname, minimizes=objective, launch=launch.date(), arrival=arrival.date(),
-                tof_days=round(cy, 2), c3_km2s2=round(cell["c3"], 3), vinf_arr_kms=round(cell["vinf_arr"], 4),
+                tof_days=round(float(cy), 2), c3_km2s2=round(cell["c3"], 3), vinf_arr_kms=round(cell["vinf_arr"], 4),
                 dla_deg=round(cell["dla"], 2), rla_deg=round(cell["rla"], 2), note="; ".join(notes) or None,
                 launch_tdb_jd=float(launch.jd),
             ))
