@@ -24,7 +24,7 @@ COMMANDS = {
     "json": ["ephemeris", "mars", "2021-02-10T11:52:00", "2020-07-23T04:41:00Z", "1950-01-01 TDB",
              "--center", "earth", "--json"],
     "analytic": ["ephemeris", "mars", "2021-02-10T11:52:00", "--ephemeris", "analytic", "--json"],
-    "unknown body": ["ephemeris", "pluto", "2021-02-10"],
+    "unknown body": ["ephemeris", "vulcan", "2021-02-10"],
     "bad date": ["ephemeris", "mars", "2021-02-30"],
     "after de421": ["ephemeris", "mars", "2061-03-01"],
     "bad frame": ["ephemeris", "mars", "2021-02-10", "--frame", "galactic"],
@@ -108,7 +108,7 @@ def test_analytic_ephemeris_option(runs):
 
 
 @pytest.mark.parametrize("name, named", [
-    ("unknown body", "pluto"),
+    ("unknown body", "vulcan"),
     ("bad date", "2021-02-30"),
     ("after de421", "2061-03-01"),
     ("bad frame", "galactic"),

@@ -247,7 +247,7 @@ def test_multirev_too_short_and_distinct_branches():
     ],
 )
 def test_bad_input_gives_status_and_nan(kwargs, expected):
-    """Status codes of the module docstring: 3 invalid input, 2 collinear (|r1 x r2| < COLLINEAR_TOL
+    """Status codes of the module docstring: 3 invalid input, 2 collinear (|r1 x r2| <= COLLINEAR_TOL
     |r1||r2|), 1 no N-revolution solution; NaN velocities whenever status != 0, and never an exception.
     """
     args = dict(r1=[7000.0, 0.0, 0.0], r2=[0.0, 8000.0, 0.0], tof=3000.0, mu=MU_EARTH_VALLADO, revs=0)

@@ -119,6 +119,8 @@ BODIES: dict[str, Body] = {
                    description="Uranus system barycentre"),
     "neptune": Body("neptune", 8, _gm("neptune"), _RADIUS_KM["neptune"], soi_km=_soi("neptune", _gm("neptune")),
                     description="Neptune system barycentre"),
+    "pluto": Body("pluto", 9, _gm("pluto"), _RADIUS_KM["pluto"], soi_km=_soi("pluto", _gm("pluto")),
+                  description="Pluto system barycentre"),
 }
 
 

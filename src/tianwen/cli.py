@@ -60,12 +60,14 @@ def ephemeris(
     """Position (km) and velocity (km/s) of BODY relative to CENTER at each EPOCH."""
 
     def go():
-        from .ephemeris import _frame, state
         from .bodies import body as lookup
         from .time import epoch
 
-        t = epoch(list(epochs))
+        # Validate the cheap inputs before importing the compiled ephemeris.
         name, cname = lookup(body).name, lookup(center).name
+        t = epoch(list(epochs))
+        from .ephemeris import _frame, state
+
         r, v = state(name, t, center=cname, frame=frame, ephemeris=ephemeris_name)
         utc = []
         for i in range(t.shape[0]):
@@ -212,13 +214,70 @@ def windows(
     _run(go)
 
 
+@app.command()
+def history(
+    since: int = typer.Option(1960, help="first opportunity (year label)"),
+    until: Optional[int] = typer.Option(None, help="last opportunity (default: the catalogue's last launch year)"),
+    margin: float = typer.Option(5.0, help="window = launch days with C3 within this of the minimum, km2/s2"),
+    catalogue: List[str] = typer.Option([], "--catalogue", help="extra catalogue CSV (same columns), repeatable"),
+    out: Optional[str] = typer.Option(None, help="timeline plot FILE.png|.svg|.html"),
+    as_json: bool = typer.Option(False, "--json", help="print JSON"),
+):
+    """Mars launches grouped by Earth–Mars opportunity, and how many windows had one."""
+
+    def go():
+        from .history import history as record
+
+        opps, summary = record(since, until, margin_km2s2=margin, extra_catalogues=catalogue)
+        if out:
+            from .plots import save_history
+
+            save_history(opps, summary, out)
+        if as_json:
+            typer.echo(json.dumps({"opportunities": [o.as_json() for o in opps],
+                                   "summary": {k: summary[k] for k in ("since", "opportunities", "with_launch")}}))
+            return
+        for o in opps:
+            typer.echo(f"{o.label}  window {o.window_open} .. {o.window_close}  min C3 {o.min_c3_km2s2:6.2f} km2/s2 "
+                       f"on {o.min_c3_launch}")
+            if not o.launches:
+                typer.echo("      no Mars launch")
+            for m in o.launches:
+                a = m.arc
+                arc = (f"ballistic arc: C3 {a.c3_km2s2:6.2f}, DLA {a.dla_deg:6.1f}, vinf_arr {a.vinf_arr_kms:.2f} km/s, "
+                       f"type {a.type}, {a.tof_days:.0f} d" if a.c3_km2s2 is not None else a.note)
+                flag = "" if m.in_window else "  [launched outside the window]"
+                typer.echo(f"      {m.entry.launch[:10]}  {m.entry.short_name:<34} {m.entry.agency[:24]:<24} "
+                           f"{m.entry.outcome:<14} {arc}{flag}")
+        typer.echo(f"{summary['with_launch']} of {summary['opportunities']} Earth–Mars opportunities from "
+                   f"{summary['since']} to {summary['until']} had at least one Mars launch.")
+        if out:
+            typer.echo(f"wrote {out}")
+
+    _run(go)
+
+
 def main() -> None:
-    """Console-script entry point."""
+    """Console-script entry point: usage errors, like library errors, are one line on stderr and exit 2."""
     try:
-        app()
+        code = app(standalone_mode=False)
     except KeyboardInterrupt:
         typer.echo("interrupted", err=True)
         sys.exit(130)
+    except Exception as exc:
+        # Click-style usage errors (click's own, or the copy typer vendors) carry format_message and exit_code.
+        if type(exc).__name__ == "Abort":
+            typer.echo("interrupted", err=True)
+            sys.exit(130)
+        if not (hasattr(exc, "format_message") and hasattr(exc, "exit_code")):
+            raise
+        if not exc.format_message():  # bare `tianwen`: the help was shown, nothing went wrong
+            sys.exit(0)
+        ctx = getattr(exc, "ctx", None)
+        where = f" (see: {ctx.command_path} --help)" if ctx is not None else ""
+        typer.echo(f"error: {exc.format_message()}{where}", err=True)
+        sys.exit(exc.exit_code)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":

@@ -175,7 +175,7 @@ class StandishEphemeris:
     """Heliocentric planets from Standish's Keplerian elements and rates (Table 1, 1800–2050)."""
 
     name = "analytic"
-    span_tdb_jd = (2378496.5, 2469807.5)  # 1800-01-01 .. 2050-12-31 (Table 1's stated validity)
+    span_tdb_jd = (2378496.5, 2470172.5)  # 1800-01-01 .. 2051-01-01: Table 1's stated validity, 1800-2050 AD
     _SUBSTITUTES = {"earth": "emb"}
 
     def __init__(self, table: str = "1800-2050"):
@@ -263,8 +263,11 @@ def check_span(eph, tdb: Epoch, what: str = "epoch") -> None:
     if np.any(bad):
         first = Epoch(np.asarray(tdb.jd1)[bad].ravel()[0], np.asarray(tdb.jd2)[bad].ravel()[0], "tdb")
         span = Epoch(np.array([lo, hi]), 0.0, "tdb").iso()
-        label = first.iso()[:19] + " TDB"
-        hint = "; use --ephemeris analytic (1800-2050) for other dates" if eph.name == "de421" else ""
+        jd = float(first.jd)
+        label = first.utc_iso() if jd > 2436935.5 else first.iso()[:19] + " TDB"
+        alt_lo, alt_hi = StandishEphemeris.span_tdb_jd
+        hint = ("; use --ephemeris analytic (1800-2050) for this date"
+                if eph.name == "de421" and alt_lo <= jd <= alt_hi else "")
         raise OutOfRangeError(
             f"{what} {label} is outside {eph.name} ({span[0][:10]} to {span[1][:10]} TDB){hint}"
         )
@@ -314,5 +317,5 @@ def state(body, epochs, *, center="sun", frame: str = "icrf", ephemeris="de421")
 def known_bodies(ephemeris="de421") -> list[str]:
     """Names of the bodies available in an ephemeris."""
     if ephemeris == "analytic":
-        return ["sun", "mercury", "venus", "earth", "emb", "mars", "jupiter", "saturn", "uranus", "neptune"]
+        return ["sun", "mercury", "venus", "earth", "emb", "mars", "jupiter", "saturn", "uranus", "neptune", "pluto"]
     return list(BODIES)

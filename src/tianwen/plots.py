@@ -182,3 +182,89 @@ def save_porkchop(ds, path, *, missions: bool = False, label: str | None = None)
         else:
             ds.to_dataframe().to_csv(tmp)
     return str(path)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The mission record as a timeline
+# ---------------------------------------------------------------------------------------------------------
+
+OUTCOME_COLOURS = {"success": "#2ca02c", "partial": "#ff7f0e", "failure": "#d62728", "launch-failure": "#7f7f7f",
+                   "en-route": "#1f77b4"}
+
+
+def history_figure(opportunities, summary):
+    """Opportunities as bands (launch window) coloured by minimum C3; missions as markers coloured by outcome."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib import cm, colors
+
+    fig, ax = plt.subplots(figsize=(14, 6.5), dpi=150)
+    c3s = [o.min_c3_km2s2 for o in opportunities]
+    norm = colors.Normalize(vmin=min(c3s), vmax=max(c3s))
+    cmap = matplotlib.colormaps["viridis_r"]
+    for idx, o in enumerate(opportunities):
+        a, b = np.datetime64(o.window_open), np.datetime64(o.window_close) + np.timedelta64(1, "D")
+        ax.axvspan(a, b, color=cmap(norm(o.min_c3_km2s2)), alpha=0.85, lw=0)
+        ax.annotate(o.label, (a, 0.2), rotation=90, fontsize=7, va="bottom", ha="right")
+        for k, m in enumerate(o.launches):
+            t = np.datetime64(m.entry.launch[:10])
+            y = 1.0 + k + 0.5 * (idx % 2)  # stagger neighbouring opportunities so labels do not collide
+            ax.plot(t, y, "o", color=OUTCOME_COLOURS[m.entry.outcome], mec="black", mew=0.5, ms=6,
+                    fillstyle="full" if m.in_window else "none")
+            ax.annotate(m.entry.short_name, (t, y), xytext=(4, 0), textcoords="offset points", fontsize=6,
+                        va="center")
+    fig.colorbar(cm.ScalarMappable(norm=norm, cmap=cmap), ax=ax, pad=0.01, label="minimum C3 (km²/s²)")
+    for name, colour in OUTCOME_COLOURS.items():
+        ax.plot([], [], "o", color=colour, mec="black", mew=0.5, label=name)
+    ax.plot([], [], "o", color="white", mec="black", label="launched outside the window")
+    ax.legend(loc="upper left", fontsize=7, ncol=3)
+    ax.set_ylim(0, max([len(o.launches) for o in opportunities] + [1]) + 2.5)
+    ax.set_yticks([])
+    ax.set_xlabel("launch date (UTC)")
+    ax.set_title(f"Earth–Mars launch opportunities {summary['since']}–{summary['until']}: {summary['with_launch']} of "
+                 f"{summary['opportunities']} had at least one Mars launch (bands: C3 within margin of the minimum)")
+    fig.tight_layout()
+    return fig
+
+
+def history_html(opportunities, summary) -> str:
+    import plotly.graph_objects as go
+
+    fig = go.Figure()
+    for o in opportunities:
+        fig.add_vrect(x0=o.window_open, x1=o.window_close, fillcolor="steelblue",
+                      opacity=float(0.25 + 0.6 * min(1.0, 9.0 / o.min_c3_km2s2)), line_width=0,
+                      annotation_text=f"{o.label}<br>C3 {o.min_c3_km2s2:.1f}", annotation_position="bottom left")
+        for k, m in enumerate(o.launches):
+            arc = m.arc
+            detail = (f"C3 {arc.c3_km2s2} km²/s², type {arc.type}, v∞ arr {arc.vinf_arr_kms} km/s"
+                      if arc.c3_km2s2 is not None else (arc.note or ""))
+            fig.add_trace(go.Scatter(
+                x=[m.entry.launch[:10]], y=[1 + k], mode="markers+text", text=[m.entry.short_name],
+                textposition="middle right", marker=dict(color=OUTCOME_COLOURS[m.entry.outcome], size=10,
+                                                         line=dict(color="black", width=1)),
+                hovertext=f"{m.entry.name}<br>{m.entry.agency}, {m.entry.country}<br>launch {m.entry.launch}<br>"
+                          f"{m.entry.outcome}<br>{detail}", hoverinfo="text", showlegend=False))
+    fig.update_layout(title=f"Earth–Mars opportunities {summary['since']}–{summary['until']}: "
+                            f"{summary['with_launch']} of {summary['opportunities']} with a Mars launch",
+                      yaxis=dict(visible=False), xaxis_title="launch date (UTC)", template="plotly_white")
+    return fig.to_html(include_plotlyjs=True, full_html=True)
+
+
+def save_history(opportunities, summary, path) -> str:
+    """Write the timeline to ``path`` (.png, .svg or .html)."""
+    ext = _suffix(path)
+    if ext not in (".png", ".svg", ".html"):
+        raise TianwenError(f"history output {str(path)!r}: use .png, .svg or .html")
+    with atomic_path(path) as tmp:
+        if ext == ".html":
+            Path(tmp).write_text(history_html(opportunities, summary), encoding="utf-8")
+        else:
+            import matplotlib.pyplot as plt
+
+            fig = history_figure(opportunities, summary)
+            fig.savefig(tmp, format=ext[1:])
+            plt.close(fig)
+    return str(path)

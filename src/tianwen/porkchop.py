@@ -176,12 +176,12 @@ def hyperbolic_dv(vinf_kms, mu_km3_s2: float, periapsis_radius_km: float, apoaps
     return np.sqrt(vinf * vinf + 2.0 * mu_km3_s2 / rp) - math.sqrt(mu_km3_s2 * (2.0 / rp - 1.0 / a))
 
 
-def _window(value, what: str) -> tuple[Epoch, Epoch]:
+def _window(value, what: str, scale: str = "utc") -> tuple[Epoch, Epoch]:
     try:
         start, end = value
     except (TypeError, ValueError):
         raise TianwenError(f"{what} must be a (start, end) pair of dates; got {value!r}") from None
-    a, b = _epoch(start).to("utc"), _epoch(end).to("utc")
+    a, b = _epoch(start).to(scale), _epoch(end).to(scale)
     if a.shape != () or b.shape != ():
         raise TianwenError(f"{what} start and end must be single dates")
     if float(b.jd - a.jd) < 0:
@@ -190,7 +190,7 @@ def _window(value, what: str) -> tuple[Epoch, Epoch]:
 
 
 def _grid(a: Epoch, b: Epoch, step_days: float | None, count: int | None, what: str) -> Epoch:
-    """UTC grid from a to b: by step (the end is included when it falls on the grid) or by a count."""
+    """Grid from a to b in a's scale: by step (the end is included when it falls on the grid) or by a count."""
     span = (b.jd1 - a.jd1) + (b.jd2 - a.jd2)
     if count is not None:
         if int(count) < 1:
@@ -200,7 +200,7 @@ def _grid(a: Epoch, b: Epoch, step_days: float | None, count: int | None, what: 
         if not (step_days is not None and math.isfinite(step_days) and step_days > 0):
             raise TianwenError(f"step {step_days!r} days must be a positive number")
         offsets = np.arange(int(math.floor(span / step_days + 1e-9)) + 1) * float(step_days)
-    return Epoch(np.full(offsets.shape, a.jd1), a.jd2 + offsets, "utc")
+    return Epoch(np.full(offsets.shape, a.jd1), a.jd2 + offsets, a.scale)
 
 
 def porkchop(departure, arrival, *, step_days: float | None = 1.0, n: tuple[int, int] | None = None,
@@ -231,8 +231,11 @@ def porkchop(departure, arrival, *, step_days: float | None = 1.0, n: tuple[int,
     import xarray as xr
 
     mu, revs, right, prograde = _lam._check_scalars(GM_SUN, revs, branch, prograde)
-    d0, d1 = _window(departure, "departure")
-    a0, a1 = _window(arrival, "arrival")
+    # Grid coordinates are UTC; before 1960, where UTC is undefined, the grid runs in TDB (said in attrs).
+    d_start = _window(departure, "departure", "tdb")[0]
+    scale = "utc" if float(d_start.jd) >= 2436935.5 else "tdb"
+    d0, d1 = _window(departure, "departure", scale)
+    a0, a1 = _window(arrival, "arrival", scale)
     if float(a1.jd - d0.jd) <= 0:
         raise TianwenError(
             f"arrival window (ends {a1.date()}) is entirely before the departure window (starts {d0.date()})"
@@ -276,8 +279,8 @@ def porkchop(departure, arrival, *, step_days: float | None = 1.0, n: tuple[int,
         if progress is not None:
             progress(sl.stop * na, nd * na)
 
-    coords = {"departure": dep.datetime64().astype("datetime64[ns]"),
-              "arrival": arr.datetime64().astype("datetime64[ns]")}
+    coords = {"departure": dep.datetime64(scale).astype("datetime64[ns]"),
+              "arrival": arr.datetime64(scale).astype("datetime64[ns]")}
     data = {k: (("departure", "arrival"), v) for k, v in out.items()}
     data["transfer_type"] = (("departure", "arrival"), ttype)
     data["status"] = (("departure", "arrival"), status)
@@ -295,14 +298,14 @@ def porkchop(departure, arrival, *, step_days: float | None = 1.0, n: tuple[int,
     ds = xr.Dataset(data, coords=coords)
     for k in ds.data_vars:
         ds[k].attrs.update(units=_UNITS[k], long_name=_LONG[k])
-    ds["departure"].attrs.update(long_name="departure epoch", time_scale="UTC")
-    ds["arrival"].attrs.update(long_name="arrival epoch", time_scale="UTC")
+    ds["departure"].attrs.update(long_name="departure epoch", time_scale=scale.upper())
+    ds["arrival"].attrs.update(long_name="arrival epoch", time_scale=scale.upper())
     eph_name = ephemeris if isinstance(ephemeris, str) else getattr(ephemeris, "name", "custom")
     ds.attrs.update(
         title=f"{names[0]} to {names[1]} porkchop",
         ephemeris=eph_name, origin=names[0], target=names[1], frame="EME2000 (ICRF axes), Sun-centred",
         lambert_solver="Izzo (2015), tianwen.lambert", revs=revs, prograde=int(prograde), branch=branch,
-        mu_sun_km3_s2=mu, time_scale="UTC coordinates; time of flight in TDB days",
+        mu_sun_km3_s2=mu, time_scale=f"{scale.upper()} coordinates; time of flight in TDB days",
     )
     if parking_alt_km is not None:
         ds.attrs["parking_alt_km"] = float(parking_alt_km)

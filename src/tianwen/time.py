@@ -154,14 +154,18 @@ class Epoch:
         return s + "Z" if isinstance(s, str) else np.char.add(s, "Z")
 
     def date(self) -> np.ndarray | str:
-        """UTC calendar dates ``YYYY-MM-DD``."""
-        s = self.to("utc").iso(0)
+        """UTC calendar dates ``YYYY-MM-DD``; before 1960, where UTC is undefined, the TDB date (the scales
+        then differ by well under a minute, so only instants within a minute of midnight could differ)."""
+        jd = np.asarray(self.to("tdb").jd)
+        s = self.to("tdb" if np.any(jd < UTC_START_JD + 1.0) else "utc").iso(0)
         return s[:10] if isinstance(s, str) else np.array([x[:10] for x in s.ravel()]).reshape(s.shape)
 
-    def datetime64(self) -> np.ndarray:
-        """UTC as ``numpy.datetime64[ms]`` (that type has no leap seconds: 23:59:60 maps to the next midnight)."""
-        u = self.to("utc")
-        _check_utc_defined(u.jd1, u.jd2)
+    def datetime64(self, scale: str = "utc") -> np.ndarray:
+        """Calendar instants as ``numpy.datetime64[ms]``, in UTC unless another scale is asked for (that type
+        has no leap seconds: 23:59:60 UTC maps to the next midnight)."""
+        u = self.to(scale)
+        if u.scale == "utc":
+            _check_utc_defined(u.jd1, u.jd2)
         days = (u.jd1 - UNIX_EPOCH_JD) + u.jd2
         ms = np.round(days * SECONDS_PER_DAY * 1000.0).astype("int64")
         return ms.astype("datetime64[ms]")
@@ -330,6 +334,8 @@ def epoch(value, scale: str | None = None) -> Epoch:
     if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
         if not np.isfinite(value):
             raise EpochError(f"epoch {value!r} is not a finite Julian date")
+        if default == "utc":
+            _check_utc_defined(float(value), 0.0)
         return Epoch(float(value), 0.0, default)
     arr = np.asarray(value)
     if arr.dtype.kind in "fi":
@@ -343,9 +349,9 @@ def epoch(value, scale: str | None = None) -> Epoch:
         return epoch(arr, scale)
     if arr.ndim == 0:
         raise EpochError(f"cannot read epoch {value!r}; use an ISO-8601 string, datetime, datetime64 or Julian date")
-    items = [epoch(v, scale) for v in arr.ravel()]
-    if not items:
+    if arr.size == 0:
         raise EpochError("an empty list of epochs")
+    items = [epoch(v, scale) for v in arr.ravel()]
     scales = {e.scale for e in items}
     target = scale or (scales.pop() if len(scales) == 1 else "tdb")
     items = [e.to(target) for e in items]

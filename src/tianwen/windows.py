@@ -123,8 +123,8 @@ def find_opportunities(year_from: int, year_to: int, *, origin="earth", target="
     origin, target = _names(origin, target)
     syn = synodic_period_days(origin, target)
     eph = _resolve_ephemeris(ephemeris)
-    a = _epoch(f"{int(year_from):04d}-01-01").to("tdb") - 0.6 * syn
-    b = _epoch(f"{int(year_to) + 1:04d}-01-01").to("tdb") + 0.6 * syn
+    a = _epoch(f"{int(year_from):04d}-01-01 TDB") - 0.6 * syn
+    b = _epoch(f"{int(year_to) + 1:04d}-01-01 TDB") + 0.6 * syn
     lo_jd, hi_jd = eph.span_tdb_jd
     margin = tof_bounds_days(origin, target)[1] + 1
     a = Epoch(max(float(a.jd), lo_jd), 0.0, "tdb")
@@ -147,7 +147,7 @@ def find_opportunities(year_from: int, year_to: int, *, origin="earth", target="
     out = []
     for i in found:
         t = dep[i]
-        year = int(t.to("utc").iso()[:4])
+        year = int(t.date()[:4])
         if int(year_from) <= year <= int(year_to):
             out.append(t)
     return out
@@ -229,7 +229,7 @@ def opportunity_transfers(opp: Epoch, *, origin="earth", target="mars", ephemeri
                 launch_tdb_jd=float(launch.jd),
             ))
     c3_rows = [r for r in rows if r.minimizes == "c3"]
-    label = int(min(c3_rows, key=lambda r: r.c3_km2s2).launch[:4]) if c3_rows else int(opp.to("utc").iso()[:4])
+    label = int(min(c3_rows, key=lambda r: r.c3_km2s2).launch[:4]) if c3_rows else int(opp.date()[:4])
     for r in rows:
         r.opportunity = label
     return rows
@@ -248,7 +248,7 @@ def next_opportunity(today=None, *, origin="earth", target="mars", ephemeris="de
     import datetime as _dt
 
     now = _epoch(today or _dt.datetime.now(_dt.timezone.utc)).to("tdb")
-    year = int(now.to("utc").iso()[:4])
+    year = int(now.date()[:4])
     for opp in find_opportunities(year - 1, year + 4, origin=origin, target=target, ephemeris=ephemeris):
         if float(opp - now) >= -60.0:
             return opp
@@ -277,7 +277,7 @@ def plot_window(opportunity: str | int, *, origin="earth", target="mars", epheme
     half = 0.1 * synodic_period_days(origin, target)
     h = hohmann_tof_days(origin, target)
     d0, d1 = opp - half, opp + half
-    label = opp.to("utc").iso()[:4]
+    label = opp.date()[:4]
     return (d0.date(), d1.date()), ((d0 + 0.5 * h).date(), (d1 + 1.7 * h).date()), label
 
 

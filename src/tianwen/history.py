@@ -1,0 +1,174 @@
+"""The Mars mission record, window by window: which Earth–Mars opportunities had a launch.
+
+Opportunities come from the launch-window survey (:func:`tianwen.windows.find_opportunities`), not from a
+list. For each one:
+
+* its **minimum C3**: the lower of the refined Type I and Type II minima (the search region of
+  :mod:`tianwen.windows`), and its ``label``, the year of that minimum's launch date;
+* its **window**: the contiguous run of launch days around the minimum on which the best C3 over flight
+  times of 90–500 days is within ``margin_km2s2`` (default 5 km^2/s^2) of the minimum, on a 1-day grid;
+* the **missions** of the catalogue (:mod:`tianwen.missions`) launched in it. Each Mars launch belongs to
+  the opportunity whose minimum-C3 date is nearest; ``in_window`` says whether it left within the window
+  or within three weeks of it (Nozomi, which left Earth via lunar and Earth swingbys, and ESCAPADE, which
+  waited in a loiter orbit, did not). Spacecraft that only used Mars for a gravity assist are not counted.
+
+For each mission with launch and arrival dates, :func:`ballistic_arc` gives the single Lambert arc between
+them (C3, DLA, arrival v-infinity, type) to set beside the opportunity's optimum — or says why the dates
+do not describe one ballistic arc (no arrival; a flight time outside 60–600 days; a C3 more than twice
+the opportunity's minimum plus 10 km^2/s^2, the signature of phasing orbits, swingbys or deep-space
+manoeuvres).
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .errors import TianwenError
+from .missions import CatalogueEntry, load_catalogue
+from .time import Epoch, epoch as _epoch
+
+IN_WINDOW_SLACK_DAYS = 21.0
+
+
+@dataclass
+class Arc:
+    """The ballistic Lambert arc between a mission's launch and arrival dates, or why there is none."""
+
+    c3_km2s2: float | None = None
+    dla_deg: float | None = None
+    vinf_arr_kms: float | None = None
+    tof_days: float | None = None
+    type: str | None = None
+    note: str | None = None
+
+
+@dataclass
+class Launch:
+    entry: CatalogueEntry
+    in_window: bool
+    arc: Arc
+
+
+@dataclass
+class Opportunity:
+    label: str
+    min_c3_km2s2: float
+    min_c3_launch: str
+    window_open: str
+    window_close: str
+    min_c3_tdb_jd: float
+    launches: list[Launch] = field(default_factory=list)
+
+    def as_json(self) -> dict:
+        return {
+            "label": self.label, "window_open": self.window_open, "window_close": self.window_close,
+            "min_c3_km2s2": round(self.min_c3_km2s2, 3),
+            "missions": [{"name": m.entry.short_name, "agency": m.entry.agency, "launch": m.entry.launch[:10],
+                          "outcome": m.entry.outcome} for m in self.launches],
+        }
+
+
+def _opportunity(opp: Epoch, margin: float, origin: str, ephemeris) -> Opportunity:
+    """One opportunity's window and minimum (cached per process when the ephemeris is named)."""
+    if isinstance(ephemeris, str):
+        return _opportunity_cached(float(opp.to("tdb").jd), margin, origin, ephemeris)
+    return _compute_opportunity(opp, margin, origin, ephemeris)
+
+
+@functools.lru_cache(maxsize=256)
+def _opportunity_cached(opp_tdb_jd: float, margin: float, origin: str, ephemeris: str) -> Opportunity:
+    return _compute_opportunity(Epoch(opp_tdb_jd, 0.0, "tdb"), margin, origin, ephemeris)
+
+
+def _compute_opportunity(opp: Epoch, margin: float, origin: str, ephemeris) -> Opportunity:
+    from .porkchop import porkchop
+    from .windows import DEPARTURE_HALF_WIDTH_DAYS, _zoom, tof_bounds_days
+
+    lo, hi = tof_bounds_days(origin, "mars")
+    w = DEPARTURE_HALF_WIDTH_DAYS
+    opp = opp.to("tdb")
+    n_dep = int(2 * w) + 1
+    grid = porkchop((opp - w, opp + w), (opp + (lo - w), opp + (w + hi)), n=(n_dep, int(2 * w + hi - lo) + 1),
+                    origin=origin, target="mars", ephemeris=ephemeris)
+    tof = grid.tof.values
+    c3 = np.where((tof >= lo) & (tof <= hi) & np.isfinite(grid.c3.values), grid.c3.values, np.inf)
+    best = []
+    for t in (1, 2):
+        f = np.where(grid.transfer_type.values == t, c3, np.inf)
+        if np.isfinite(f).any():
+            i, j = np.unravel_index(np.argmin(f), f.shape)
+            cx, cy, cell, _ = _zoom(origin, "mars", opp, t, "c3", ephemeris, i - w, tof[i, j])
+            best.append((cell["c3"], cx))
+    if not best:
+        raise TianwenError(f"no transfer found around {opp.date()}")
+    min_c3, cx = min(best)
+    daily = c3.min(axis=1)
+    k = int(np.argmin(daily))
+    ok = daily <= min_c3 + margin
+    a = b = k
+    while a > 0 and ok[a - 1]:
+        a -= 1
+    while b < len(ok) - 1 and ok[b + 1]:
+        b += 1
+    launch = opp + cx
+    return Opportunity(label=launch.date()[:4], min_c3_km2s2=float(min_c3), min_c3_launch=launch.date(),
+                       window_open=(opp + (a - w)).date(), window_close=(opp + (b - w)).date(),
+                       min_c3_tdb_jd=float(launch.jd))
+
+
+def ballistic_arc(entry: CatalogueEntry, opportunity_min_c3: float, *, origin="earth", ephemeris="de421") -> Arc:
+    """The single Lambert arc (Earth at launch to the Mars barycentre at arrival), or why there is none."""
+    from .porkchop import transfers
+
+    if entry.arrival is None:
+        return Arc(note="no arrival (launch failure or lost en route)")
+    t0, t1 = _epoch(entry.launch).to("tdb"), _epoch(entry.arrival).to("tdb")
+    tof = float(t1 - t0)
+    if not 60.0 <= tof <= 600.0:
+        return Arc(tof_days=round(tof, 1), note=f"{tof:.0f}-day cruise: not one ballistic arc (swingbys or loiter)")
+    x = transfers(origin, "mars", t0, tof, ephemeris=ephemeris)
+    c3 = float(x["c3"])
+    if not np.isfinite(c3) or c3 > 2.0 * opportunity_min_c3 + 10.0:
+        return Arc(tof_days=round(tof, 1), note=f"Lambert C3 {c3:.0f} km2/s2 between these dates: not one ballistic "
+                                                "arc (phasing orbits, swingbys or deep-space manoeuvres)")
+    return Arc(c3_km2s2=round(c3, 2), dla_deg=round(float(x["dla"]), 1), vinf_arr_kms=round(float(x["vinf_arr"]), 3),
+               tof_days=round(tof, 1), type={1: "I", 2: "II"}.get(int(x["transfer_type"])))
+
+
+def history(since: int = 1960, until: int | None = None, *, margin_km2s2: float = 5.0, origin: str = "earth",
+            ephemeris="de421", extra_catalogues=()) -> tuple[list[Opportunity], dict]:
+    """Opportunities labelled ``since``..``until`` with their Mars launches, and the summary counts.
+
+    ``until`` defaults to the year of the catalogue's last launch. Returns ``(opportunities, summary)`` with
+    ``summary = {"since", "until", "opportunities", "with_launch"}``.
+    """
+    from .windows import find_opportunities
+
+    catalogue = [e for e in load_catalogue(extra_catalogues) if e.is_mars_mission]
+    if until is None:
+        until = max(int(e.launch[:4]) for e in catalogue)
+    since, until = int(since), int(until)
+    if until < since:
+        raise TianwenError(f"--until {until} is before --since {since}")
+    if not (margin_km2s2 > 0):
+        raise TianwenError(f"margin {margin_km2s2!r} km2/s2 must be positive")
+    found = find_opportunities(since - 1, until + 1, origin=origin, ephemeris=ephemeris)
+    opps = [copy.deepcopy(_opportunity(o, margin_km2s2, origin, ephemeris)) for o in found]
+    centres = np.array([o.min_c3_tdb_jd for o in opps])
+    for e in catalogue:
+        t = float(_epoch(e.launch).to("tdb").jd)
+        o = opps[int(np.argmin(np.abs(centres - t)))]
+        if abs(t - o.min_c3_tdb_jd) > 400.0:  # more than half a synodic period from any computed opportunity
+            continue
+        lo = float(_epoch(o.window_open).jd) - IN_WINDOW_SLACK_DAYS
+        hi = float(_epoch(o.window_close).jd) + 1.0 + IN_WINDOW_SLACK_DAYS
+        o.launches.append(Launch(e, lo <= t <= hi, ballistic_arc(e, o.min_c3_km2s2, origin=origin,
+                                                                  ephemeris=ephemeris)))
+    shown = [o for o in opps if since <= int(o.label) <= until]
+    summary = {"since": since, "until": until, "opportunities": len(shown),
+               "with_launch": sum(1 for o in shown if o.launches)}
+    return shown, summary

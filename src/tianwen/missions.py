@@ -1,0 +1,121 @@
+"""Missions as data: the catalogue of spacecraft launched toward Mars, 1960-2025.
+
+The catalogue is ``data/mars_missions.csv`` (58 rows, each with its source; columns and rules in
+``data/mars_missions.md``). :func:`load_catalogue` reads it into :class:`CatalogueEntry` records and
+checks every row: dates that parse, arrival after launch, known mission types and outcomes, a source.
+Users can add their own rows in a file of the same columns (``extra=[path]``, or ``--catalogue FILE``);
+a malformed file is refused with one line naming the file, row and field.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from .errors import TianwenError
+
+COLUMNS = ("name", "agency", "country", "launch_utc", "arrival_utc", "mission_type", "outcome",
+           "gravity_assist_only", "notes", "source")
+MISSION_TYPES = ("flyby", "orbiter", "lander", "rover", "impactor", "sample-return")
+OUTCOMES = ("success", "partial", "failure", "launch-failure", "en-route")
+
+
+@dataclass(frozen=True)
+class CatalogueEntry:
+    """One spacecraft (or one named mission) launched toward Mars. Dates are UTC ISO strings."""
+
+    name: str
+    agency: str
+    country: str
+    launch: str
+    arrival: str | None
+    mission_type: tuple[str, ...]
+    outcome: str
+    gravity_assist_only: bool
+    notes: str
+    source: str
+
+    @property
+    def short_name(self) -> str:
+        """The name without its parenthesised aliases: 'Tianwen-1 (orbiter, lander, Zhurong rover)' -> 'Tianwen-1'."""
+        return self.name.split(" (")[0].strip()
+
+    @property
+    def is_mars_mission(self) -> bool:
+        """Counts as a Mars mission (spacecraft that only used Mars for a gravity assist do not)."""
+        return not self.gravity_assist_only
+
+
+def _check_row(row: dict, where: str) -> CatalogueEntry:
+    from .time import epoch
+
+    missing = [c for c in COLUMNS if c not in row]
+    if missing:
+        raise TianwenError(f"{where}: missing column(s) {', '.join(missing)}; expected {', '.join(COLUMNS)}")
+    name = (row["name"] or "").strip()
+    if not name:
+        raise TianwenError(f"{where}: empty name")
+    try:
+        launch = epoch(row["launch_utc"].strip())
+    except ValueError as exc:
+        raise TianwenError(f"{where} ({name}): launch_utc {row['launch_utc']!r}: {exc}") from None
+    arrival = (row["arrival_utc"] or "").strip() or None
+    if arrival is not None:
+        try:
+            arr = epoch(arrival)
+        except ValueError as exc:
+            raise TianwenError(f"{where} ({name}): arrival_utc {arrival!r}: {exc}") from None
+        if float(arr - launch) <= 0:
+            raise TianwenError(f"{where} ({name}): arrival {arrival} is not after launch {row['launch_utc']}")
+    types = tuple(t.strip() for t in (row["mission_type"] or "").split("+") if t.strip())
+    bad = [t for t in types if t not in MISSION_TYPES]
+    if not types or bad:
+        raise TianwenError(f"{where} ({name}): mission_type {row['mission_type']!r}; use {', '.join(MISSION_TYPES)} "
+                           f"joined by '+'")
+    outcome = (row["outcome"] or "").strip()
+    if outcome not in OUTCOMES:
+        raise TianwenError(f"{where} ({name}): outcome {outcome!r}; use one of {', '.join(OUTCOMES)}")
+    ga = (row["gravity_assist_only"] or "").strip().lower()
+    if ga not in ("true", "false"):
+        raise TianwenError(f"{where} ({name}): gravity_assist_only {row['gravity_assist_only']!r}; use true or false")
+    source = (row["source"] or "").strip()
+    if not source:
+        raise TianwenError(f"{where} ({name}): every row needs a source")
+    if outcome == "launch-failure" and arrival is not None:
+        raise TianwenError(f"{where} ({name}): a launch failure cannot have an arrival date")
+    return CatalogueEntry(name, row["agency"].strip(), row["country"].strip(), row["launch_utc"].strip(), arrival,
+                          types, outcome, ga == "true", (row["notes"] or "").strip(), source)
+
+
+def read_catalogue_file(path) -> list[CatalogueEntry]:
+    """Read and check one catalogue CSV (the columns of :data:`COLUMNS`)."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise TianwenError(f"cannot read catalogue {str(p)!r}: {exc.strerror}") from None
+    return _parse(text, str(p))
+
+
+def _parse(text: str, label: str) -> list[CatalogueEntry]:
+    reader = csv.DictReader(text.splitlines())
+    if reader.fieldnames is None or set(COLUMNS) - set(reader.fieldnames):
+        raise TianwenError(f"{label}: header must name the columns {', '.join(COLUMNS)}")
+    return [_check_row(row, f"{label} row {i}") for i, row in enumerate(reader, start=2)]
+
+
+@functools.lru_cache(maxsize=1)
+def _builtin() -> tuple[CatalogueEntry, ...]:
+    text = resources.files("tianwen").joinpath("data/mars_missions.csv").read_text(encoding="utf-8")
+    return tuple(_parse(text, "mars_missions.csv"))
+
+
+def load_catalogue(extra=()) -> list[CatalogueEntry]:
+    """The built-in catalogue plus the rows of any ``extra`` CSV files, sorted by launch."""
+    rows = list(_builtin())
+    for path in extra or ():
+        rows.extend(read_catalogue_file(path))
+    return sorted(rows, key=lambda r: r.launch)
