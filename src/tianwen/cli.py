@@ -257,6 +257,10 @@ def history(
     _run(go)
 
 
+# Commands kept in their own modules register themselves on `app` when imported.
+from . import cli_mission, cli_survey, cli_tracking, cli_web  # noqa: E402,F401
+
+
 def main() -> None:
     """Console-script entry point: usage errors, like library errors, are one line on stderr and exit 2."""
     try:
