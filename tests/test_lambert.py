@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from tianwen.errors import TianwenError
-from tianwen.kepler import propagate
+from tianwen.kepler import propagate, rv2coe
 from tianwen.lambert import DEGENERATE, INVALID, NO_SOLUTION, OK, lambert, max_revs
 
 MU_EARTH_CURTIS = 398600.0
@@ -241,7 +241,9 @@ def test_property_never_an_unflagged_wrong_answer(r1, r2, tof, revs, prograde, r
     independent solver to 1e-8 relative and, for arcs up to 1e4 time units (1600 periods of the unit
     orbit), that Kepler propagation brings onto r2 to 1e-6 relative. Longer arcs are so ill-conditioned
     (a 1e-14 change in v1 moves the arrival by 1e-4) that landing cannot be checked in double precision;
-    agreement of two independent solvers still can."""
+    agreement of two independent solvers still can. So can arcs that graze the attractor (periapsis below
+    1e-3 of the radii): there the universal-variable propagator loses digits (3e-6 on a hyperbola at 245
+    times circular speed, which scipy's DOP853 lands within 1e-11), so they too rest on solver agreement."""
     branch = "right" if right else "left"
     res = lambert(r1, r2, tof, mu=1.0, revs=revs, prograde=prograde, branch=branch)
     if res.status != OK:
@@ -251,7 +253,8 @@ def test_property_never_an_unflagged_wrong_answer(r1, r2, tof, revs, prograde, r
     other = lambert(r1, r2, tof, mu=1.0, revs=revs, prograde=prograde, branch=branch, method="gooding")
     if other.status == OK:
         assert np.linalg.norm(res.v1 - other.v1) <= 1e-8 * np.linalg.norm(other.v1)
-    if tof <= 1e4:
+    scale = max(np.linalg.norm(r1), np.linalg.norm(r2))
+    el = rv2coe(np.asarray(r1), res.v1, 1.0)
+    if tof <= 1e4 and el.p / (1.0 + el.ecc) > 1e-3 * scale:
         r, _ = propagate(np.asarray(r1), res.v1, tof, 1.0)
-        scale = max(np.linalg.norm(r1), np.linalg.norm(r2))
         assert np.linalg.norm(r - np.asarray(r2)) <= 1e-6 * scale

@@ -231,31 +231,44 @@ def izzo(r1x, r1y, r1z, r2x, r2y, r2z, tof, mu, revs, prograde, right):
     hx = i1y * i2z - i1z * i2y
     hy = i1z * i2x - i1x * i2z
     hz = i1x * i2y - i1y * i2x
-    hn = math.sqrt(hx * hx + hy * hy + hz * hz)
+    hn = math.sqrt(hx * hx + hy * hy + hz * hz)  # sin of the short-way angle
     if not (hn > COLLINEAR_TOL):
         return nan, nan, nan, nan, nan, nan, DEGENERATE
     hx, hy, hz = hx / hn, hy / hn, hz / hn
-    lam = math.sqrt(max(0.0, 1.0 - c / s))
+    # Half of the short-way angle from its sine and cosine without cancellation (each formula where it is
+    # well conditioned); lambda = sqrt(r1 r2) cos(theta/2) / s and sigma = 2 sqrt(r1 r2) sin(theta/2) / c are
+    # exact identities for 1 - c/s and sqrt(1 - rho^2), which would lose half their digits near 180 and 0 deg
+    # (the form Gooding 1990 uses to recover velocities).
+    cos_t = i1x * i2x + i1y * i2y + i1z * i2z
+    if cos_t >= 0.0:
+        ch = math.sqrt(0.5 * (1.0 + cos_t))
+        sh = hn / (2.0 * ch)
+    else:
+        sh = math.sqrt(0.5 * (1.0 - cos_t))
+        ch = hn / (2.0 * sh)
     # The sense is decided on the raw (r1 x r2)_z, which is exact when it cancels to zero; the unit-vector
     # product hz could then carry a rounding-noise sign.
-    if r1x * r2y - r1y * r2x < 0.0:  # the short way is clockwise: a prograde transfer goes the long way round
-        lam = -lam
+    long_way = (r1x * r2y - r1y * r2x < 0.0) == prograde
+    if long_way:  # theta -> 2 pi - theta: sin(theta/2) unchanged, cos(theta/2) changes sign
+        ch = -ch
+    if r1x * r2y - r1y * r2x < 0.0:  # the short way is clockwise: reverse the transverse directions
         t1x, t1y, t1z = i1y * hz - i1z * hy, i1z * hx - i1x * hz, i1x * hy - i1y * hx
         t2x, t2y, t2z = i2y * hz - i2z * hy, i2z * hx - i2x * hz, i2x * hy - i2y * hx
     else:
         t1x, t1y, t1z = hy * i1z - hz * i1y, hz * i1x - hx * i1z, hx * i1y - hy * i1x
         t2x, t2y, t2z = hy * i2z - hz * i2y, hz * i2x - hx * i2z, hx * i2y - hy * i2x
     if not prograde:
-        lam = -lam
         t1x, t1y, t1z = -t1x, -t1y, -t1z
         t2x, t2y, t2z = -t2x, -t2y, -t2z
+    sq12 = math.sqrt(r1 * r2)
+    lam = sq12 * ch / s
     T = math.sqrt(2.0 * mu / (s * s * s)) * tof
     x, status = _find_x(lam, T, revs, right)
     if status != OK:
         return nan, nan, nan, nan, nan, nan, status
     gamma = math.sqrt(mu * s / 2.0)
     rho = (r1 - r2) / c
-    sigma = math.sqrt(max(0.0, 1.0 - rho * rho))
+    sigma = 2.0 * sq12 * sh / c
     y = math.sqrt(1.0 - lam * lam * (1.0 - x * x))
     ly = lam * y
     vr1 = gamma * ((ly - x) - rho * (ly + x)) / r1
