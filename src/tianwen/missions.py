@@ -119,3 +119,94 @@ def load_catalogue(extra=()) -> list[CatalogueEntry]:
     for path in extra or ():
         rows.extend(read_catalogue_file(path))
     return sorted(rows, key=lambda r: r.launch)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Mission files: one TOML per mission with its published events (schema in data/missions/tianwen-1.toml)
+# ---------------------------------------------------------------------------------------------------------
+
+MISSION_FILES = {"tianwen-1": "tianwen-1.toml", "hope": "hope.toml", "mars2020": "mars2020.toml"}
+_ALIASES = {"tianwen1": "tianwen-1", "tw-1": "tianwen-1", "tw1": "tianwen-1", "emm": "hope",
+            "emirates": "hope", "mars-2020": "mars2020", "perseverance": "mars2020", "m2020": "mars2020"}
+
+
+@dataclass(frozen=True)
+class Event:
+    """One published event: its kind (launch, tcm, dsm, moi, orbit_change, entry, landing, ...), label,
+    UTC epoch string, the epoch's precision and time reference, its quantities (name -> value) and sources."""
+
+    kind: str
+    label: str
+    utc: str
+    precision: str
+    time_ref: str
+    quantities: dict
+    source: tuple
+    planned: bool = False
+
+    def value(self, name: str, default=None):
+        q = self.quantities.get(name)
+        return default if q is None else q.get("value", default)
+
+
+@dataclass(frozen=True)
+class Mission:
+    """A mission file: name, agency, launch epoch and site, spacecraft and cruise facts, events, sources."""
+
+    key: str
+    name: str
+    agency: str
+    launch_utc: str
+    launch_site: dict
+    spacecraft: dict
+    cruise: dict
+    events: tuple
+    sources: dict
+    raw: dict
+
+    def events_of(self, *kinds: str) -> list:
+        return [e for e in self.events if e.kind in kinds]
+
+    @property
+    def arrival(self) -> Event:
+        """The first arrival event: Mars orbit insertion, or atmospheric entry for a direct-entry lander."""
+        found = self.events_of("moi", "entry")
+        if not found:
+            raise TianwenError(f"mission {self.name} has no orbit-insertion or entry event")
+        return found[0]
+
+    @property
+    def manoeuvres(self) -> list:
+        """Trajectory corrections and deep-space manoeuvres during cruise (planned-only ones excluded)."""
+        return [e for e in self.events_of("tcm", "dsm") if not e.planned]
+
+
+def mission_names() -> list[str]:
+    return sorted(MISSION_FILES)
+
+
+def _event(raw: dict) -> Event:
+    ep = raw.get("epoch", {})
+    skip = {"kind", "label", "epoch", "source", "note", "status"}
+    quantities = {k: v for k, v in raw.items() if k not in skip and isinstance(v, dict)}
+    return Event(kind=raw.get("kind", ""), label=raw.get("label", ""), utc=ep.get("utc", ""),
+                 precision=ep.get("precision", "day"), time_ref=ep.get("time_ref", "unspecified"),
+                 quantities=quantities, source=tuple(raw.get("source", ())),
+                 planned=raw.get("status") == "planned" or "(planned" in raw.get("label", ""))
+
+
+def load_mission(name: str) -> Mission:
+    """Read a mission file by name (``tianwen-1``, ``hope``, ``mars2020``; aliases such as ``perseverance``)."""
+    import tomllib
+
+    key = str(name).strip().lower().replace("_", "-").replace(" ", "-")
+    key = _ALIASES.get(key, key)
+    if key not in MISSION_FILES:
+        raise TianwenError(f"unknown mission {name!r}; known missions: {', '.join(mission_names())}")
+    raw = tomllib.loads(resources.files("tianwen").joinpath(f"data/missions/{MISSION_FILES[key]}").read_text("utf-8"))
+    launch = raw["launch"]
+    site = {"lat_deg": launch.get("site_lat", {}).get("value"), "lon_deg": launch.get("site_lon", {}).get("value"),
+            "name": launch.get("site", {}).get("value")}
+    return Mission(key=key, name=raw["name"], agency=raw.get("agency", ""), launch_utc=launch["epoch"]["utc"],
+                   launch_site=site, spacecraft=raw.get("spacecraft", {}), cruise=raw.get("cruise", {}),
+                   events=tuple(_event(e) for e in raw.get("events", ())), sources=raw.get("sources", {}), raw=raw)
