@@ -11,6 +11,8 @@
   (JPL Solar System Dynamics), Table 1 (valid 1800–2050; errors listed in ``data/standish_elements.md``).
   Sun-centred, no Moon: ``earth`` is approximated by the Earth–Moon barycentre (4670 km away, below the
   model's own error), and ``moon`` is not available.
+* **analytic-long** — the same model with Standish's Tables 2a and 2b (valid 3000 BC – 3000 AD; larger
+  errors than Table 1, listed in ``data/standish_elements.md``): for dates beyond DE421, e.g. long surveys.
 
 Frames: ``icrf`` — the ICRF axes of DE421, which tianwen also calls EME2000 (the two differ by the 23-mas
 frame bias, far below mission-design precision); ``ecliptic`` — the mean ecliptic and equinox of J2000,
@@ -39,7 +41,7 @@ _CE, _SE = np.cos(OBLIQUITY_J2000_RAD), np.sin(OBLIQUITY_J2000_RAD)
 ICRF_TO_ECLIPTIC = np.array([[1.0, 0.0, 0.0], [0.0, _CE, _SE], [0.0, -_SE, _CE]])
 FRAMES = ("icrf", "ecliptic")
 _FRAME_ALIASES = {"icrf": "icrf", "eme2000": "icrf", "j2000": "icrf", "ecliptic": "ecliptic", "eclipj2000": "ecliptic"}
-EPHEMERIDES = ("de421", "analytic")
+EPHEMERIDES = ("de421", "analytic", "analytic-long")
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -178,7 +180,14 @@ class StandishEphemeris:
     span_tdb_jd = (2378496.5, 2470172.5)  # 1800-01-01 .. 2051-01-01: Table 1's stated validity, 1800-2050 AD
     _SUBSTITUTES = {"earth": "emb"}
 
+    #: Names and validity spans (TDB Julian dates) of Standish's tables: Table 1, and Tables 2a+2b.
+    TABLES = {"1800-2050": ("analytic", (2378496.5, 2470172.5)),
+              "3000bc-3000ad": ("analytic-long", (625697.5, 2817152.5))}  # -2999-01-01 .. 3001-01-01
+
     def __init__(self, table: str = "1800-2050"):
+        if table not in self.TABLES:
+            raise TianwenError(f"unknown Standish table {table!r}; use one of {', '.join(self.TABLES)}")
+        self.name, self.span_tdb_jd = self.TABLES[table]
         self._elements = {}
         text = resources.files("tianwen").joinpath("data/standish_elements.csv").read_text()
         for row in csv.DictReader(line for line in text.splitlines() if not line.startswith("#")):
@@ -241,13 +250,15 @@ class StandishEphemeris:
 
 @functools.lru_cache(maxsize=None)
 def get_ephemeris(name: str = "de421"):
-    """The ephemeris called ``name`` (``de421`` or ``analytic``), loaded once per process."""
+    """The ephemeris called ``name`` (``de421``, ``analytic`` or ``analytic-long``), loaded once per process."""
     key = str(name).lower()
     if key == "de421":
         path = resources.files("skyfield_data").joinpath("data/de421.bsp")
         return SPKEphemeris(str(path), "de421")
     if key == "analytic":
         return StandishEphemeris()
+    if key == "analytic-long":
+        return StandishEphemeris(table="3000bc-3000ad")
     raise TianwenError(f"unknown ephemeris {name!r}; use one of {', '.join(EPHEMERIDES)}")
 
 
@@ -266,8 +277,11 @@ def check_span(eph, tdb: Epoch, what: str = "epoch") -> None:
         jd = float(first.jd)
         label = first.utc_iso() if jd > 2436935.5 else first.iso()[:19] + " TDB"
         alt_lo, alt_hi = StandishEphemeris.span_tdb_jd
+        long_lo, long_hi = StandishEphemeris.TABLES["3000bc-3000ad"][1]
         hint = ("; use --ephemeris analytic (1800-2050) for this date"
-                if eph.name == "de421" and alt_lo <= jd <= alt_hi else "")
+                if eph.name == "de421" and alt_lo <= jd <= alt_hi else
+                "; use --ephemeris analytic-long (3000 BC-3000 AD) for this date"
+                if eph.name in ("de421", "analytic") and long_lo <= jd <= long_hi else "")
         raise OutOfRangeError(
             f"{what} {label} is outside {eph.name} ({span[0][:10]} to {span[1][:10]} TDB){hint}"
         )
@@ -316,6 +330,6 @@ def state(body, epochs, *, center="sun", frame: str = "icrf", ephemeris="de421")
 
 def known_bodies(ephemeris="de421") -> list[str]:
     """Names of the bodies available in an ephemeris."""
-    if ephemeris == "analytic":
+    if ephemeris in ("analytic", "analytic-long"):
         return ["sun", "mercury", "venus", "earth", "emb", "mars", "jupiter", "saturn", "uranus", "neptune", "pluto"]
     return list(BODIES)

@@ -41,6 +41,10 @@ def _suffix(path) -> str:
     return ext
 
 
+def _display(name: str) -> str:
+    return {"emb": "Earth (Earth–Moon barycentre)", "earth": "Earth"}.get(name, name.capitalize())
+
+
 def _levels(c3: np.ndarray):
     finite = c3[np.isfinite(c3)]
     lo = float(np.floor(finite.min())) if finite.size else 0.0
@@ -71,7 +75,7 @@ def _missions_in(ds, label):
         launch = np.datetime64(m.launch[:19])
         if d0 - np.timedelta64(30, "D") <= launch <= d1 + np.timedelta64(30, "D"):
             arrival = np.datetime64(m.arrival[:19]) if m.arrival else None
-            rows.append((m.name, launch, arrival))
+            rows.append((m.short_name, launch, arrival))
     return rows
 
 
@@ -109,10 +113,12 @@ def porkchop_figure(ds, *, missions: bool = False, label: str | None = None):
                     textcoords="offset points", fontsize=8, color="black",
                     bbox=dict(boxstyle="round", fc="white", alpha=0.8))
     if missions:
-        for name, launch, arrival in _missions_in(ds, label):
+        for k, (name, launch, arrival) in enumerate(_missions_in(ds, label)):
             if arrival is not None and y[0] <= arrival <= y[-1]:
                 ax.plot(launch, arrival, marker="o", color="orange", mec="black", ms=8, zorder=6)
-                ax.annotate(name, (launch, arrival), xytext=(6, 4), textcoords="offset points", fontsize=8)
+                ax.annotate(name, (launch, arrival), xytext=(-8, 8 + 11 * (k % 3)), textcoords="offset points",
+                            fontsize=8, ha="right", bbox=dict(boxstyle="round", fc="orange", alpha=0.7, lw=0),
+                            arrowprops=dict(arrowstyle="-", lw=0.6))
             else:
                 ax.axvline(launch, color="orange", lw=0.8)
                 ax.annotate(name, (launch, y[-1]), xytext=(2, -10), textcoords="offset points", fontsize=7,
@@ -121,7 +127,7 @@ def porkchop_figure(ds, *, missions: bool = False, label: str | None = None):
         axis.set_major_formatter(mdates.ConciseDateFormatter(axis.get_major_locator()))
     ax.set_xlabel("launch date (UTC)")
     ax.set_ylabel("arrival date (UTC)")
-    title = f"{ds.attrs['origin'].capitalize()} → {ds.attrs['target'].capitalize()}"
+    title = f"{_display(ds.attrs['origin'])} → {_display(ds.attrs['target'])}"
     if label:
         title += f", {label} opportunity"
     ax.set_title(f"{title}: C3 (filled), arrival v∞ (red), time of flight (dashed) — {ds.attrs['ephemeris'].upper()}")
@@ -159,7 +165,7 @@ def porkchop_html(ds, *, missions: bool = False, label: str | None = None) -> st
             if arrival is not None:
                 fig.add_trace(go.Scatter(x=[launch], y=[arrival], mode="markers+text", text=[mname],
                                          marker=dict(color="orange", size=10), name=mname))
-    title = f"{ds.attrs['origin'].capitalize()} → {ds.attrs['target'].capitalize()}"
+    title = f"{_display(ds.attrs['origin'])} → {_display(ds.attrs['target'])}"
     fig.update_layout(title=title + (f", {label} opportunity" if label else "") + f" ({ds.attrs['ephemeris']})",
                       xaxis_title="launch date (UTC)", yaxis_title="arrival date (UTC)", template="plotly_white")
     return fig.to_html(include_plotlyjs=True, full_html=True)
