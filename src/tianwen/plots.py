@@ -274,3 +274,111 @@ def save_history(opportunities, summary, path) -> str:
             fig.savefig(tmp, format=ext[1:])
             plt.close(fig)
     return str(path)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# A reconstructed mission in 3-D
+# ---------------------------------------------------------------------------------------------------------
+
+def _trajectory_data(rec, n: int = 600):
+    """Sun-centred J2000-ecliptic positions (AU) of the cruise, Earth and Mars orbits, and the events."""
+    from .bodies import AU_KM
+    from .ephemeris import ICRF_TO_ECLIPTIC, state
+    from .time import Epoch
+
+    traj = rec.trajectory
+    t0, t1 = traj.t0, traj.t1
+    span = float(t1 - t0)
+    ep = Epoch(np.full(n, t0.jd1), t0.jd2 + np.linspace(0.0, span, n), "tdb")
+    sc, _ = traj.state(ep)
+    def orbit(body, days):
+        return state(body, Epoch(np.full(n, rec.launch.jd1), rec.launch.jd2 + np.linspace(0.0, days, n), "tdb"))[0]
+
+    earth, mars = orbit("earth", 365.25), orbit("mars", 687.0)
+    ecl = lambda r: (np.asarray(r) @ ICRF_TO_ECLIPTIC.T) / AU_KM
+    events = [("launch", rec.launch), ("arrival", rec.arrival)]
+    events += [(m["label"], _epoch_of(m["epoch_utc"])) for m in rec.manoeuvres]
+    marks = []
+    for label, t in events:
+        if float(t - t0) < 0:  # before the propagated arc: the spacecraft is at the Earth
+            r, _ = state("earth", t)
+        else:  # clamp to the arc (the arrival may be a fraction of a second past its periapsis event)
+            r, _ = traj.state(t if float(t - t1) <= 0 else t1)
+        marks.append((label, ecl(r)))
+    return ecl(sc), ecl(earth), ecl(mars), marks, ecl(state("earth", rec.launch)[0]), ecl(state("mars", rec.arrival)[0])
+
+
+def _epoch_of(text):
+    from .time import epoch
+
+    return epoch(text.rstrip("Z")).to("tdb")
+
+
+def trajectory_figure(rec):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    sc, earth, mars, marks, e0, m1 = _trajectory_data(rec)
+    fig = plt.figure(figsize=(9, 8), dpi=150)
+    ax = fig.add_subplot(projection="3d")
+    ax.plot(*earth.T, color="tab:blue", lw=0.8, label="Earth orbit")
+    ax.plot(*mars.T, color="tab:red", lw=0.8, label="Mars orbit")
+    ax.plot(*sc.T, color="black", lw=1.5, label=f"{rec.as_json()['name']} cruise (n-body)")
+    ax.scatter([0], [0], [0], color="gold", s=120, label="Sun")
+    ax.scatter(*e0, color="tab:blue", s=30)
+    ax.scatter(*m1, color="tab:red", s=30)
+    for label, r in marks:
+        ax.scatter(*r, color="black", s=12)
+        ax.text(*r, " " + label, fontsize=7)
+    ax.set_xlabel("x (AU, J2000 ecliptic)")
+    ax.set_ylabel("y (AU)")
+    ax.set_zlabel("z (AU)")
+    lim = 1.7
+    ax.set_xlim(-lim, lim)
+    ax.set_ylim(-lim, lim)
+    ax.set_zlim(-0.4, 0.4)
+    ax.view_init(elev=35, azim=-60)
+    ax.legend(loc="upper left", fontsize=8)
+    ax.set_title(f"{rec.as_json()['name']}: launch {rec.launch.date()}, arrival {rec.arrival.date()} "
+                 f"({rec.tof_days:.1f} d), Sun-centred")
+    fig.tight_layout()
+    return fig
+
+
+def trajectory_html(rec) -> str:
+    import plotly.graph_objects as go
+
+    sc, earth, mars, marks, e0, m1 = _trajectory_data(rec)
+    fig = go.Figure()
+    fig.add_trace(go.Scatter3d(x=earth[:, 0], y=earth[:, 1], z=earth[:, 2], mode="lines", name="Earth orbit",
+                               line=dict(color="royalblue")))
+    fig.add_trace(go.Scatter3d(x=mars[:, 0], y=mars[:, 1], z=mars[:, 2], mode="lines", name="Mars orbit",
+                               line=dict(color="firebrick")))
+    fig.add_trace(go.Scatter3d(x=sc[:, 0], y=sc[:, 1], z=sc[:, 2], mode="lines", name="cruise (n-body)",
+                               line=dict(color="black", width=5)))
+    fig.add_trace(go.Scatter3d(x=[0], y=[0], z=[0], mode="markers", name="Sun", marker=dict(color="gold", size=8)))
+    fig.add_trace(go.Scatter3d(x=[r[0] for _, r in marks], y=[r[1] for _, r in marks], z=[r[2] for _, r in marks],
+                               mode="markers+text", text=[label for label, _ in marks], name="events",
+                               marker=dict(size=3, color="black")))
+    fig.update_layout(title=f"{rec.as_json()['name']} cruise, Sun-centred J2000 ecliptic (AU)",
+                      scene=dict(aspectmode="manual", aspectratio=dict(x=1, y=1, z=0.3)))
+    return fig.to_html(include_plotlyjs=True, full_html=True)
+
+
+def save_trajectory(rec, path) -> str:
+    """Write the reconstructed cruise to ``path`` (.png, .svg or .html)."""
+    ext = _suffix(path)
+    if ext not in (".png", ".svg", ".html"):
+        raise TianwenError(f"trajectory output {str(path)!r}: use .png, .svg or .html")
+    with atomic_path(path) as tmp:
+        if ext == ".html":
+            Path(tmp).write_text(trajectory_html(rec), encoding="utf-8")
+        else:
+            import matplotlib.pyplot as plt
+
+            fig = trajectory_figure(rec)
+            fig.savefig(tmp, format=ext[1:])
+            plt.close(fig)
+    return str(path)
