@@ -147,3 +147,29 @@ def test_cli_mission_json_and_oem(tmp_path):
     msg = oem_pkg.OrbitEphemerisMessage.open(str(oem_path))
     segments = list(msg)
     assert len(segments) == 1 + len(d["manoeuvres"])  # the manoeuvres are segment breaks
+
+
+def test_distances_reported_during_cruise():
+    """CNSA reported the distance from the Earth at the deep-space manoeuvre (29.4 million km), TCM-3
+    ('about 44 million km') and TCM-4 ('about 184 million km'), and from Mars at TCM-4 ('about 1.1 million
+    km'); tianwen-1.toml has the sources. The reconstructed cruise, used as a body, must agree to 1.5 %
+    (the real cruise, with its 0.29 km/s deep-space manoeuvre, differs slightly from the minimum-dv one) and,
+    for the two-digit Mars distance, to 10 %."""
+    from tianwen.ephemeris import state
+    from tianwen.missions import trajectory
+    from tianwen.time import epoch
+
+    m = load_mission("tianwen-1")
+    body = trajectory("tianwen-1")
+    checked = 0
+    for e in m.manoeuvres:
+        for key, centre, tol in (("distance_from_earth", "earth", 0.015), ("distance_from_mars", "mars", 0.10)):
+            published = e.value(key)
+            if published is None:
+                continue
+            t = epoch(e.utc if "T" in e.utc else e.utc + "T12:00:00")
+            r, _ = body.state(t)
+            rc, _ = state(centre, t)
+            assert abs(np.linalg.norm(r - rc) / published - 1) < tol, (e.label, key)
+            checked += 1
+    assert checked == 4
