@@ -5,6 +5,7 @@ The public API, plain functions on arrays (units in names or docstrings)::
     from tianwen import epoch, state, lambert, porkchop, windows
     r_km, v_kms = state("mars", "2021-02-10T11:52:00")                 # DE421, Sun-centred, EME2000
     v1, v2 = lambert(r1_km, r2_km, tof_s)                               # Izzo 2015, batched
+    traj = propagate(r0_km, v0_kms, t0, t1, dense=True)                 # n-body cruise (DE421 planets)
     ds = porkchop(("2020-05-01", "2020-09-30"), ("2020-12-01", "2021-10-31"))   # xarray.Dataset
 
 Submodules are imported on first use, so ``import tianwen`` is instant.
@@ -19,14 +20,14 @@ _LAZY = {
     "state": "ephemeris", "get_ephemeris": "ephemeris",
     "body": "bodies", "BODIES": "bodies", "GM_SUN": "bodies",
     "max_revs": "lambert",
-    "propagate": "kepler", "rv2coe": "kepler", "coe2rv": "kepler",
+    "rv2coe": "kepler", "coe2rv": "kepler",
     "transfers": "porkchop",
     "find_opportunities": "windows",
     "TianwenError": "errors", "EpochError": "errors", "OutOfRangeError": "errors", "UnknownBodyError": "errors",
 }
 
 # Modules that are also callable as their main function: tianwen.lambert(...), tianwen.porkchop(...), ...
-_CALLABLE_MODULES = ("lambert", "porkchop", "windows")
+_CALLABLE_MODULES = ("lambert", "porkchop", "windows", "propagate")
 
 __all__ = sorted(_LAZY) + list(_CALLABLE_MODULES)
 

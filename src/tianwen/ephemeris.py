@@ -50,21 +50,24 @@ EPHEMERIDES = ("de421", "analytic", "analytic-long")
 
 
 @njit(cache=True, inline="always")
-def _chebyshev_one(coef, init_s, intlen_s, jd1, jd2, sign, r_out, v_out, i):
+def _chebyshev_one(coef, init_jd, intlen_d, jd1, jd2, sign, r_out, v_out, i):
     """Add ``sign`` x (position km, velocity km/s) of one SPK type-2 segment at epoch ``i`` into the outputs.
 
-    ``coef`` has shape (records, 3, n_coefficients), lowest degree first; epochs are TDB ``jd1 + jd2``.
+    ``coef`` has shape (records, 3, n_coefficients), lowest degree first; epochs are TDB ``jd1 + jd2``. The
+    record and the offset in it come from day differences taken before any fraction is added
+    (``jd1 - init_jd`` is exact), so the time argument keeps ~1e-10 s precision anywhere in the span.
     """
     nrec = coef.shape[0]
     ncoef = coef.shape[2]
-    t = ((jd1[i] - 2451545.0) + jd2[i]) * 86400.0 - init_s
-    k = int(np.floor(t / intlen_s))
+    whole = jd1[i] - init_jd
+    k = int(np.floor((whole + jd2[i]) / intlen_d))
     if k >= nrec:
         k = nrec - 1
     if k < 0:
         k = 0
-    s = 2.0 * (t - k * intlen_s) / intlen_s - 1.0
-    scale = 2.0 / intlen_s
+    offset = (whole - k * intlen_d) + jd2[i]
+    s = 2.0 * offset / intlen_d - 1.0
+    scale = 2.0 / (intlen_d * 86400.0)
     for c in range(3):
         # Chebyshev T_n(s) and T_n'(s) by their recurrences.
         t0, t1 = 1.0, s
@@ -83,15 +86,15 @@ def _chebyshev_one(coef, init_s, intlen_s, jd1, jd2, sign, r_out, v_out, i):
 
 
 @njit(cache=True)
-def _chebyshev_serial(coef, init_s, intlen_s, jd1, jd2, sign, r_out, v_out):
+def _chebyshev_serial(coef, init_jd, intlen_d, jd1, jd2, sign, r_out, v_out):
     for i in range(jd1.shape[0]):
-        _chebyshev_one(coef, init_s, intlen_s, jd1, jd2, sign, r_out, v_out, i)
+        _chebyshev_one(coef, init_jd, intlen_d, jd1, jd2, sign, r_out, v_out, i)
 
 
 @njit(cache=True, parallel=True)
-def _chebyshev_parallel(coef, init_s, intlen_s, jd1, jd2, sign, r_out, v_out):
+def _chebyshev_parallel(coef, init_jd, intlen_d, jd1, jd2, sign, r_out, v_out):
     for i in prange(jd1.shape[0]):
-        _chebyshev_one(coef, init_s, intlen_s, jd1, jd2, sign, r_out, v_out, i)
+        _chebyshev_one(coef, init_jd, intlen_d, jd1, jd2, sign, r_out, v_out, i)
 
 
 #: Epoch arrays at least this long are evaluated on all cores (below it, thread start-up costs more).
@@ -114,10 +117,9 @@ class SPKEphemeris:
                 continue
             init_jd, intlen_days, coefficients = seg.load_array()
             # jplephem's public load_array: first epoch (JD TDB), record length (days) and the coefficients
-            # as (3, records, n_coef), lowest degree first; the kernel wants (records, 3, n_coef) in seconds.
+            # as (3, records, n_coef), lowest degree first; the kernel wants (records, 3, n_coef).
             coef = np.ascontiguousarray(np.asarray(coefficients).transpose(1, 0, 2))
-            init_s = (float(init_jd) - J2000_JD) * DAY_S
-            self._segments[(seg.center, seg.target)] = (coef, init_s, float(intlen_days) * DAY_S)
+            self._segments[(seg.center, seg.target)] = (coef, float(init_jd), float(intlen_days))
             starts.append(seg.start_jd)
             ends.append(seg.end_jd)
         kernel.close()
