@@ -132,6 +132,8 @@ def porkchop(
     out: Optional[str] = typer.Option(None, help="write FILE.png|.svg|.html|.nc|.csv"),
     missions: bool = typer.Option(False, "--missions", help="overlay real missions launched in this window"),
     as_json: bool = typer.Option(False, "--json", help="print the type I/II minima as JSON"),
+    scheduler: Optional[str] = typer.Option(None, help="Dask scheduler address, e.g. tcp://HOST:8786 (default: $TIANWEN_SCHEDULER)"),
+    workers: Optional[int] = typer.Option(None, help="start a local Dask cluster of N worker processes for this run"),
 ):
     """Porkchop plot of launch energy C3 and arrival v-infinity (default: the next Earth–Mars opportunity)."""
 
@@ -148,7 +150,7 @@ def porkchop(
         else:
             dep, arr, label = plot_window(opportunity or "next", origin=origin, target=target, ephemeris=ephemeris_name)
         ds = compute(dep, arr, step_days=step, origin=origin, target=target, ephemeris=ephemeris_name,
-                     progress=_progress_bar())
+                     progress=_progress_bar(), scheduler=scheduler, workers=workers)
         minima = _minima(ds)
         if out:
             save_porkchop(ds, out, missions=missions, label=label)
@@ -194,13 +196,16 @@ def windows(
     target: str = typer.Option("mars", help="target planet"),
     ephemeris_name: str = typer.Option("de421", "--ephemeris", help="de421 or analytic"),
     as_json: bool = typer.Option(False, "--json", help="print JSON"),
+    scheduler: Optional[str] = typer.Option(None, help="Dask scheduler address, e.g. tcp://HOST:8786 (default: $TIANWEN_SCHEDULER)"),
+    workers: Optional[int] = typer.Option(None, help="start a local Dask cluster of N worker processes for this run"),
 ):
     """Every launch opportunity in the span, with its refined minimum-C3 and minimum-v-infinity transfers."""
 
     def go():
         from .windows import windows as survey
 
-        rows = survey(year_from, year_to, origin=origin, target=target, ephemeris=ephemeris_name)
+        rows = survey(year_from, year_to, origin=origin, target=target, ephemeris=ephemeris_name,
+                      scheduler=scheduler, workers=workers)
         if as_json:
             typer.echo(json.dumps([r.as_json() for r in rows]))
             return
@@ -222,13 +227,16 @@ def history(
     catalogue: List[str] = typer.Option([], "--catalogue", help="extra catalogue CSV (same columns), repeatable"),
     out: Optional[str] = typer.Option(None, help="timeline plot FILE.png|.svg|.html"),
     as_json: bool = typer.Option(False, "--json", help="print JSON"),
+    scheduler: Optional[str] = typer.Option(None, help="Dask scheduler address, e.g. tcp://HOST:8786 (default: $TIANWEN_SCHEDULER)"),
+    workers: Optional[int] = typer.Option(None, help="start a local Dask cluster of N worker processes for this run"),
 ):
     """Mars launches grouped by Earth–Mars opportunity, and how many windows had one."""
 
     def go():
         from .history import history as record
 
-        opps, summary = record(since, until, margin_km2s2=margin, extra_catalogues=catalogue)
+        opps, summary = record(since, until, margin_km2s2=margin, extra_catalogues=catalogue,
+                               scheduler=scheduler, workers=workers)
         if out:
             from .plots import save_history
 

@@ -93,7 +93,7 @@ def _compute_opportunity(opp: Epoch, margin: float, origin: str, ephemeris) -> O
     opp = opp.to("tdb")
     n_dep = int(2 * w) + 1
     grid = porkchop((opp - w, opp + w), (opp + (lo - w), opp + (w + hi)), n=(n_dep, int(2 * w + hi - lo) + 1),
-                    origin=origin, target="mars", ephemeris=ephemeris)
+                    origin=origin, target="mars", ephemeris=ephemeris, scheduler=False)
     tof = grid.tof.values
     c3 = np.where((tof >= lo) & (tof <= hi) & np.isfinite(grid.c3.values), grid.c3.values, np.inf)
     best = []
@@ -140,12 +140,15 @@ def ballistic_arc(entry: CatalogueEntry, opportunity_min_c3: float, *, origin="e
 
 
 def history(since: int = 1960, until: int | None = None, *, margin_km2s2: float = 5.0, origin: str = "earth",
-            ephemeris="de421", extra_catalogues=()) -> tuple[list[Opportunity], dict]:
+            ephemeris="de421", extra_catalogues=(), scheduler=None,
+            workers: int | None = None) -> tuple[list[Opportunity], dict]:
     """Opportunities labelled ``since``..``until`` with their Mars launches, and the summary counts.
 
     ``until`` defaults to the year of the catalogue's last launch. Returns ``(opportunities, summary)`` with
-    ``summary = {"since", "until", "opportunities", "with_launch"}``.
+    ``summary = {"since", "until", "opportunities", "with_launch"}``. ``scheduler``/``workers``: compute the
+    opportunities as Dask tasks (see :mod:`tianwen.distributed`); the result is the same.
     """
+    from .distributed import dask_client, run_all, shippable_ephemeris
     from .windows import find_opportunities
 
     catalogue = [e for e in load_catalogue(extra_catalogues) if e.is_mars_mission]
@@ -156,8 +159,12 @@ def history(since: int = 1960, until: int | None = None, *, margin_km2s2: float 
         raise TianwenError(f"--until {until} is before --since {since}")
     if not (margin_km2s2 > 0):
         raise TianwenError(f"margin {margin_km2s2!r} km2/s2 must be positive")
-    found = find_opportunities(since - 1, until + 1, origin=origin, ephemeris=ephemeris)
-    opps = [copy.deepcopy(_opportunity(o, margin_km2s2, origin, ephemeris)) for o in found]
+    with dask_client(scheduler, workers) as client:
+        sched = client if client is not None else False
+        found = find_opportunities(since - 1, until + 1, origin=origin, ephemeris=ephemeris, scheduler=sched)
+        eph = shippable_ephemeris(ephemeris)
+        tasks = [(o, float(margin_km2s2), origin, eph) for o in found]
+        opps = [copy.deepcopy(o) for o in run_all(_opportunity, tasks, scheduler=sched)]
     centres = np.array([o.min_c3_tdb_jd for o in opps])
     for e in catalogue:
         t = float(_epoch(e.launch).to("tdb").jd)

@@ -17,12 +17,18 @@ designer reads off a porkchop plot:
 Cells where arrival <= departure or no solution exists are NaN. The grid is computed by one compiled,
 parallel kernel in row chunks (so a progress callback can run between them); memory is the output arrays
 (13 bytes x 8 per cell), checked against ``max_bytes`` before anything is allocated.
+
+Each chunk of rows is a pure function of small arguments (:class:`GridSpec`: the grid's start, step and size,
+body and ephemeris names, chunk bounds) that evaluates its own ephemeris states, so the chunks can run as
+tasks on a Dask cluster (``scheduler=``/``workers=``, see :mod:`tianwen.distributed`) and the assembled
+grid is identical to the in-process one.
 """
 
 from __future__ import annotations
 
 import math
 import os
+from dataclasses import dataclass
 
 import numpy as np
 from numba import njit, prange
@@ -189,25 +195,85 @@ def _window(value, what: str, scale: str = "utc") -> tuple[Epoch, Epoch]:
     return a, b
 
 
-def _grid(a: Epoch, b: Epoch, step_days: float | None, count: int | None, what: str) -> Epoch:
-    """Grid from a to b in a's scale: by step (the end is included when it falls on the grid) or by a count."""
-    span = (b.jd1 - a.jd1) + (b.jd2 - a.jd2)
+@dataclass(frozen=True)
+class _Axis:
+    """One grid axis as a few numbers: ``n`` epochs from (jd1, jd2) in ``scale``, by ``step`` or over ``span``."""
+
+    jd1: float
+    jd2: float
+    scale: str
+    n: int
+    step: float | None = None
+    span: float | None = None
+
+    def offsets(self) -> np.ndarray:
+        if self.step is None:
+            return np.linspace(0.0, self.span, self.n) if self.n > 1 else np.zeros(1)
+        return np.arange(self.n) * float(self.step)
+
+    def epochs(self, i0: int = 0, i1: int | None = None) -> Epoch:
+        off = self.offsets()[i0:i1]
+        return Epoch(np.full(off.shape, self.jd1), self.jd2 + off, self.scale)
+
+
+def _axis(a: Epoch, b: Epoch, step_days: float | None, count: int | None, what: str) -> _Axis:
+    """Axis from a to b in a's scale: by step (the end is included when it falls on the grid) or by a count."""
+    span = float((b.jd1 - a.jd1) + (b.jd2 - a.jd2))
     if count is not None:
         if int(count) < 1:
             raise TianwenError(f"{what} grid size {count!r} must be at least 1")
-        offsets = np.linspace(0.0, span, int(count)) if count > 1 else np.zeros(1)
+        return _Axis(float(a.jd1), float(a.jd2), a.scale, int(count), None, span)
+    if not (step_days is not None and math.isfinite(step_days) and step_days > 0):
+        raise TianwenError(f"step {step_days!r} days must be a positive number")
+    return _Axis(float(a.jd1), float(a.jd2), a.scale, int(math.floor(span / step_days + 1e-9)) + 1, float(step_days))
+
+
+@dataclass(frozen=True)
+class GridSpec:
+    """Everything a chunk of porkchop rows depends on, in a few hundred bytes (what a Dask task ships)."""
+
+    dep: _Axis
+    arr: _Axis
+    origin: object  # body name, or an object with state(epoch)
+    target: object
+    ephemeris: object  # ephemeris name, or an ephemeris object
+    ref_jd1: float  # TDB day the flight times are counted from (the first departure's jd1)
+    mu: float
+    revs: int
+    prograde: bool
+    right: bool
+
+
+def _grid_rows(spec: GridSpec, i0: int, i1: int, out: dict | None = None) -> dict[str, np.ndarray]:
+    """Rows ``i0:i1`` of a porkchop grid: ephemeris states, then the compiled kernel (a pure function).
+
+    Fills ``out`` (a dict of the grid's full arrays) in place when given; otherwise returns new row arrays.
+    """
+    na = spec.arr.n
+    if out is None:
+        out = {k: np.empty((i1 - i0, na)) for k in _FLOAT_VARS}
+        out["transfer_type"] = np.empty((i1 - i0, na), dtype=np.int8)
+        out["status"] = np.empty((i1 - i0, na), dtype=np.int8)
+        sl = slice(None)
     else:
-        if not (step_days is not None and math.isfinite(step_days) and step_days > 0):
-            raise TianwenError(f"step {step_days!r} days must be a positive number")
-        offsets = np.arange(int(math.floor(span / step_days + 1e-9)) + 1) * float(step_days)
-    return Epoch(np.full(offsets.shape, a.jd1), a.jd2 + offsets, a.scale)
+        sl = slice(i0, i1)
+    dep = spec.dep.epochs(i0, i1).to("tdb")
+    arr = spec.arr.epochs().to("tdb")
+    rd, vd = heliocentric_state(spec.origin, dep, spec.ephemeris)
+    ra, va = heliocentric_state(spec.target, arr, spec.ephemeris)
+    td = (dep.jd1 - spec.ref_jd1) + dep.jd2
+    ta = (arr.jd1 - spec.ref_jd1) + arr.jd2
+    _grid_kernel(np.ascontiguousarray(rd), np.ascontiguousarray(vd), td, ra, va, ta, spec.mu, spec.revs,
+                 spec.prograde, spec.right, *(out[k][sl] for k in _FLOAT_VARS), out["transfer_type"][sl],
+                 out["status"][sl])
+    return out
 
 
 def porkchop(departure, arrival, *, step_days: float | None = 1.0, n: tuple[int, int] | None = None,
              origin="earth", target="mars", revs: int = 0, prograde: bool = True, branch: str = "left",
              ephemeris="de421", parking_alt_km: float | None = None,
              capture: tuple[float, float] | None = None, max_bytes: int | None = None,
-             progress=None, chunk_cells: int = 500_000):
+             progress=None, chunk_cells: int = 500_000, scheduler=None, workers: int | None = None):
     """Porkchop grid of ballistic transfers from ``origin`` to ``target``.
 
     Parameters
@@ -222,6 +288,10 @@ def porkchop(departure, arrival, *, step_days: float | None = 1.0, n: tuple[int,
     capture : ``(periapsis_alt_km, apoapsis_alt_km)`` capture orbit at the target (adds ``dv_arrive``).
     max_bytes : refuse grids whose outputs would exceed this (default 4 GiB, or $TIANWEN_MAX_GRID_BYTES).
     progress : optional callable ``progress(done_cells, total_cells)`` called between chunks.
+    chunk_cells : cells per chunk of rows (one task on a cluster).
+    scheduler, workers : run the chunks as tasks on Dask: a ``distributed.Client``, a scheduler address
+        (``"tcp://host:8786"``; default ``$TIANWEN_SCHEDULER``), or ``workers=N`` for a local cluster of N
+        processes started for this call. Without either, in-process. The result is the same either way.
 
     Returns
     -------
@@ -245,12 +315,12 @@ def porkchop(departure, arrival, *, step_days: float | None = 1.0, n: tuple[int,
             nd_req, na_req = (int(v) for v in n)
         except (TypeError, ValueError):
             raise TianwenError(f"n must be a pair (n_departure, n_arrival); got {n!r}") from None
-        dep = _grid(d0, d1, None, nd_req, "departure")
-        arr = _grid(a0, a1, None, na_req, "arrival")
+        dep_ax = _axis(d0, d1, None, nd_req, "departure")
+        arr_ax = _axis(a0, a1, None, na_req, "arrival")
     else:
-        dep = _grid(d0, d1, step_days, None, "departure")
-        arr = _grid(a0, a1, step_days, None, "arrival")
-    nd, na = dep.shape[0], arr.shape[0]
+        dep_ax = _axis(d0, d1, step_days, None, "departure")
+        arr_ax = _axis(a0, a1, step_days, None, "arrival")
+    nd, na = dep_ax.n, arr_ax.n
     cap = DEFAULT_MAX_BYTES if max_bytes is None else int(max_bytes)
     need = nd * na * BYTES_PER_CELL
     if need > cap:
@@ -261,23 +331,38 @@ def porkchop(departure, arrival, *, step_days: float | None = 1.0, n: tuple[int,
     names = []
     for b in (origin, target):
         names.append(_body(b).name if isinstance(b, str) else getattr(b, "name", type(b).__name__))
+    dep, arr = dep_ax.epochs(), arr_ax.epochs()
     dep_tdb, arr_tdb = dep.to("tdb"), arr.to("tdb")
-    rd, vd = heliocentric_state(origin, dep_tdb, ephemeris)
-    ra, va = heliocentric_state(target, arr_tdb, ephemeris)
-    ref = dep_tdb.jd1[0]
-    td = (dep_tdb.jd1 - ref) + dep_tdb.jd2
-    ta = (arr_tdb.jd1 - ref) + arr_tdb.jd2
+    # Check names and spans before any work (the grids are monotonic: the ends suffice).
+    heliocentric_state(origin, dep_tdb[[0, -1]], ephemeris)
+    heliocentric_state(target, arr_tdb[[0, -1]], ephemeris)
 
+    from .distributed import map_tasks, shippable_ephemeris
+
+    spec = GridSpec(dep_ax, arr_ax, origin, target, shippable_ephemeris(ephemeris), float(dep_tdb.jd1[0]), mu,
+                    revs, bool(prograde), bool(right))
     out = {k: np.empty((nd, na)) for k in _FLOAT_VARS}
-    ttype = np.empty((nd, na), dtype=np.int8)
-    status = np.empty((nd, na), dtype=np.int8)
+    out["transfer_type"] = np.empty((nd, na), dtype=np.int8)
+    out["status"] = np.empty((nd, na), dtype=np.int8)
     rows = max(1, int(chunk_cells // max(na, 1)))
-    for i0 in range(0, nd, rows):
-        sl = slice(i0, min(nd, i0 + rows))
-        _grid_kernel(np.ascontiguousarray(rd[sl]), np.ascontiguousarray(vd[sl]), td[sl], ra, va, ta, mu, revs,
-                     prograde, right, *(out[k][sl] for k in _FLOAT_VARS), ttype[sl], status[sl])
-        if progress is not None:
-            progress(sl.stop * na, nd * na)
+    bounds = [(i0, min(nd, i0 + rows)) for i0 in range(0, nd, rows)]
+    done = 0
+    with map_tasks(scheduler, workers) as run:
+        if run is None:  # in-process: each chunk is written straight into the grid
+            for i0, i1 in bounds:
+                _grid_rows(spec, i0, i1, out)
+                done += (i1 - i0) * na
+                if progress is not None:
+                    progress(done, nd * na)
+        else:
+            tasks = [(spec, i0, i1) for i0, i1 in bounds]
+            for (i0, i1), part in run(_grid_rows, tasks, keys=bounds):
+                for k, v in part.items():
+                    out[k][i0:i1] = v
+                done += (i1 - i0) * na
+                if progress is not None:
+                    progress(done, nd * na)
+    ttype, status = out.pop("transfer_type"), out.pop("status")
 
     coords = {"departure": dep.datetime64(scale).astype("datetime64[ns]"),
               "arrival": arr.datetime64(scale).astype("datetime64[ns]")}

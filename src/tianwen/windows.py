@@ -14,6 +14,10 @@ each searched over the region: departures within +/-120 days of the opportunity'
 (``DEPARTURE_HALF_WIDTH_DAYS``), flight times from 0.35 to 1.93 Hohmann transfer times (90 to 500 days for
 Earth–Mars, ``tof_bounds_days``). An optimum that ends on the edge of that region, or against the
 180-degree ridge between the types, carries a ``note`` saying so.
+
+The scan's porkchop blocks and the refinement of each opportunity are independent tasks: given a Dask
+scheduler (``scheduler=``, ``workers=``; see :mod:`tianwen.distributed`) they run on the cluster, with the
+same results as in-process.
 """
 
 from __future__ import annotations
@@ -91,33 +95,44 @@ def _names(origin, target):
     return _body(origin).name, _body(target).name
 
 
-def _scan(origin, target, start: Epoch, end: Epoch, ephemeris, step_days: float = 4.0):
-    """Best C3 over flight times for each departure on a coarse grid: (departure TDB epochs, best C3).
-
-    Computed as porkchop blocks of 120 departures, so each date's ephemeris is evaluated once per block.
-    """
+def _scan_block(origin, target, a: Epoch, b: Epoch, n_dep: int, step_days: float, ephemeris) -> np.ndarray:
+    """Best C3 over flight times for ``n_dep`` departures from ``a`` to ``b``: one porkchop block (one task)."""
     from .porkchop import porkchop
 
     lo, hi = tof_bounds_days(origin, target)
+    # Point counts, not a step: a leap second inside the block would shorten its UTC span by 1 s.
+    n_arr = int(round((float(b - a) + hi - lo) / step_days)) + 1
+    grid = porkchop((a, b), (a + lo, b + hi), n=(n_dep, n_arr), origin=origin, target=target,
+                    ephemeris=ephemeris, scheduler=False)
+    tof = grid.tof.values
+    c3 = np.where((tof >= lo) & (tof <= hi) & np.isfinite(grid.c3.values), grid.c3.values, np.inf)
+    return c3.min(axis=1)
+
+
+def _scan(origin, target, start: Epoch, end: Epoch, ephemeris, step_days: float = 4.0, scheduler=False):
+    """Best C3 over flight times for each departure on a coarse grid: (departure TDB epochs, best C3).
+
+    Computed as porkchop blocks of 120 departures, so each date's ephemeris is evaluated once per block;
+    the blocks are independent tasks.
+    """
+    from .distributed import run_all, shippable_ephemeris
+
     ndep = int(math.ceil(float(end - start) / step_days)) + 1
     dep = Epoch(np.full(ndep, start.jd1), start.jd2 + np.arange(ndep) * step_days, "tdb")
-    best = np.full(ndep, np.inf)
     block = 120
-    for i0 in range(0, ndep, block):
-        i1 = min(ndep, i0 + block)
-        a, b = dep[i0], dep[i1 - 1]
-        # Point counts, not a step: a leap second inside the block would shorten its UTC span by 1 s.
-        n_arr = int(round((float(b - a) + hi - lo) / step_days)) + 1
-        grid = porkchop((a, b), (a + lo, b + hi), n=(i1 - i0, n_arr), origin=origin, target=target,
-                        ephemeris=ephemeris)
-        tof = grid.tof.values
-        c3 = np.where((tof >= lo) & (tof <= hi) & np.isfinite(grid.c3.values), grid.c3.values, np.inf)
-        best[i0:i1] = c3.min(axis=1)
+    eph = shippable_ephemeris(ephemeris)
+    tasks = [(origin, target, dep[i0], dep[min(ndep, i0 + block) - 1], min(ndep, i0 + block) - i0, step_days, eph)
+             for i0 in range(0, ndep, block)]
+    best = np.concatenate(run_all(_scan_block, tasks, scheduler=scheduler))
     return dep, best
 
 
-def find_opportunities(year_from: int, year_to: int, *, origin="earth", target="mars", ephemeris="de421"):
-    """TDB epochs of the minimum-C3 launch date of every opportunity whose date falls in [year_from, year_to]."""
+def find_opportunities(year_from: int, year_to: int, *, origin="earth", target="mars", ephemeris="de421",
+                       scheduler=None, workers: int | None = None):
+    """TDB epochs of the minimum-C3 launch date of every opportunity whose date falls in [year_from, year_to].
+
+    ``scheduler``/``workers``: run the scan's blocks on Dask (see :mod:`tianwen.distributed`).
+    """
     if int(year_to) < int(year_from):
         raise TianwenError(f"--to {year_to} is before --from {year_from}")
     origin, target = _names(origin, target)
@@ -131,7 +146,10 @@ def find_opportunities(year_from: int, year_to: int, *, origin="earth", target="
     b = Epoch(min(float(b.jd), hi_jd - margin), 0.0, "tdb")
     if float(b - a) <= 0:
         raise TianwenError(f"years {year_from}-{year_to} are outside {eph.name}; use --ephemeris analytic")
-    dep, best = _scan(origin, target, a, b, eph)
+    from .distributed import dask_client
+
+    with dask_client(scheduler, workers) as client:
+        dep, best = _scan(origin, target, a, b, eph, scheduler=client if client is not None else False)
     # Local minima at least half a synodic period apart.
     half = int(0.5 * syn / 4.0)
     found = []
@@ -203,7 +221,7 @@ def opportunity_transfers(opp: Epoch, *, origin="earth", target="mars", ephemeri
     check_span(eph, Epoch(np.array([float(opp.jd) - w, float(opp.jd) + w + hi]), 0.0, "tdb"), "search region")
     d0 = opp - w
     grid = porkchop((d0, opp + w), (d0 + lo, opp + (w + hi)), step_days=COARSE_STEP_DAYS, origin=origin,
-                    target=target, ephemeris=eph)
+                    target=target, ephemeris=eph, scheduler=False)
     tof = grid.tof.values
     in_region = (tof >= lo) & (tof <= hi)
     offsets = (np.arange(grid.sizes["departure"]) * COARSE_STEP_DAYS - w)[:, None] + np.zeros_like(tof)
@@ -235,12 +253,27 @@ def opportunity_transfers(opp: Epoch, *, origin="earth", target="mars", ephemeri
     return rows
 
 
-def windows(year_from: int, year_to: int, *, origin="earth", target="mars", ephemeris="de421") -> list[Transfer]:
-    """Every opportunity from ``year_from`` to ``year_to`` with its four refined optimal transfers."""
-    out = []
-    for opp in find_opportunities(year_from, year_to, origin=origin, target=target, ephemeris=ephemeris):
-        out.extend(opportunity_transfers(opp, origin=origin, target=target, ephemeris=ephemeris))
-    return out
+def _opportunity_transfers_task(opp: Epoch, origin, target, ephemeris) -> list[Transfer]:
+    return opportunity_transfers(opp, origin=origin, target=target, ephemeris=ephemeris)
+
+
+def windows(year_from: int, year_to: int, *, origin="earth", target="mars", ephemeris="de421",
+            scheduler=None, workers: int | None = None) -> list[Transfer]:
+    """Every opportunity from ``year_from`` to ``year_to`` with its four refined optimal transfers.
+
+    ``scheduler``/``workers``: run the scan blocks and each opportunity's refinement as Dask tasks (a
+    ``distributed.Client``, a scheduler address, or N local worker processes; default
+    ``$TIANWEN_SCHEDULER``, else in-process). The rows are the same either way.
+    """
+    from .distributed import dask_client, run_all, shippable_ephemeris
+
+    with dask_client(scheduler, workers) as client:
+        sched = client if client is not None else False
+        opps = find_opportunities(year_from, year_to, origin=origin, target=target, ephemeris=ephemeris,
+                                  scheduler=sched)
+        eph = shippable_ephemeris(ephemeris)
+        parts = run_all(_opportunity_transfers_task, [(opp, origin, target, eph) for opp in opps], scheduler=sched)
+    return [row for part in parts for row in part]
 
 
 def next_opportunity(today=None, *, origin="earth", target="mars", ephemeris="de421") -> Epoch:
