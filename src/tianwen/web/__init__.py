@@ -1,0 +1,13 @@
+"""The web app (``tianwen serve``): a page and a JSON API over the same library functions as the CLI.
+
+:mod:`~tianwen.web.app` builds the FastAPI app, :mod:`~tianwen.web.compute` holds what each route computes,
+:mod:`~tianwen.web.pool` runs it in bounded, time-limited compute processes with a bounded cache, and
+:mod:`~tianwen.web.limits` documents the limits. Importing this package imports nothing heavy.
+"""
+
+
+def create_app(*args, **kwargs):
+    """See :func:`tianwen.web.app.create_app`."""
+    from .app import create_app as _create
+
+    return _create(*args, **kwargs)

@@ -1,0 +1,307 @@
+"""The JSON API's request and response shapes (pydantic), from which ``/openapi.json`` is generated.
+
+Requests refuse unknown fields, so a misspelt parameter is a 422 naming it rather than a silent default.
+Dates are ISO-8601 strings, UTC unless a scale follows (``2021-02-10T11:52:00 TDB``), exactly as the CLI reads
+them; the pattern below only admits the ISO forms, the library checks the rest (calendar, ephemeris span).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal, Optional, Union
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+DATE_PATTERN = (r"^[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,9})?)?)?"
+                r"(Z| (UTC|TAI|TT|TDB|utc|tai|tt|tdb))?$")
+DateStr = Annotated[str, Field(pattern=DATE_PATTERN, max_length=40, examples=["2020-07-19"],
+                               description="ISO-8601 date or date-time, UTC unless ' TDB', ' TT' or ' TAI' follows")]
+Body = Literal["mercury", "venus", "earth", "emb", "mars", "jupiter", "saturn"]
+Ephemeris = Literal["de421", "analytic", "analytic-long"]
+Year = Annotated[int, Field(ge=1000, le=3000)]
+
+
+def _float(default=None, **kw):
+    return Field(default, allow_inf_nan=False, **kw)
+
+
+class _Request(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class DateWindow(_Request):
+    start: DateStr
+    end: DateStr
+
+
+class Capture(_Request):
+    """Capture orbit at the target: altitudes above its mean radius (adds ``dv_arrive``)."""
+
+    periapsis_alt_km: float = _float(..., ge=0, le=1e7)
+    apoapsis_alt_km: float = _float(..., ge=0, le=1e8)
+
+
+class PorkchopRequest(_Request):
+    """A porkchop: give ``opportunity`` (a year, or ``"next"``), or both ``departure`` and ``arrival`` windows."""
+
+    origin: Body = "earth"
+    target: Body = "mars"
+    opportunity: Optional[Union[Year, Literal["next"]]] = Field(
+        None, description="the opportunity whose minimum-C3 launch date falls in this year, or 'next'",
+        examples=[2020])
+    departure: Optional[DateWindow] = None
+    arrival: Optional[DateWindow] = None
+    step_days: float = _float(1.0, gt=0, le=60, description="grid step on both axes, days")
+    n: Optional[tuple[Annotated[int, Field(ge=1, le=10_000)], Annotated[int, Field(ge=1, le=10_000)]]] = Field(
+        None, description="grid points (departure, arrival) instead of a step")
+    revs: int = Field(0, ge=0, le=3, description="complete revolutions of the transfer")
+    branch: Literal["left", "right"] = "left"
+    prograde: bool = True
+    ephemeris: Ephemeris = "de421"
+    parking_alt_km: Optional[float] = _float(None, ge=0, le=1e6, description="circular parking orbit (adds dv_depart)")
+    capture: Optional[Capture] = None
+
+    @model_validator(mode="after")
+    def _one_way(self):
+        has_dates = self.departure is not None or self.arrival is not None
+        if self.opportunity is not None and has_dates:
+            raise ValueError("give either opportunity or departure and arrival windows, not both")
+        if self.opportunity is None and not (self.departure is not None and self.arrival is not None):
+            raise ValueError("give opportunity (a year or 'next'), or both departure and arrival windows")
+        return self
+
+
+class TransferRequest(_Request):
+    """One ballistic transfer (a porkchop cell): departure and either arrival or tof_days."""
+
+    origin: Body = "earth"
+    target: Body = "mars"
+    departure: DateStr
+    arrival: Optional[DateStr] = None
+    tof_days: Optional[float] = _float(None, gt=0, le=20_000)
+    revs: int = Field(0, ge=0, le=3)
+    branch: Literal["left", "right"] = "left"
+    prograde: bool = True
+    ephemeris: Ephemeris = "de421"
+    points: int = Field(100, ge=2, le=5000, description="epochs on the propagated arc (server limit max_points)")
+    frame: Literal["ecliptic", "icrf"] = Field("ecliptic", description="frame of the trajectory and orbits")
+    parking_alt_km: Optional[float] = _float(None, ge=0, le=1e6)
+    capture: Optional[Capture] = None
+
+    @model_validator(mode="after")
+    def _one_end(self):
+        if (self.arrival is None) == (self.tof_days is None):
+            raise ValueError("give exactly one of arrival (a date) and tof_days")
+        return self
+
+
+class WindowsRequest(_Request):
+    year_from: Year
+    year_to: Year
+    origin: Body = "earth"
+    target: Body = "mars"
+    ephemeris: Ephemeris = "de421"
+
+
+class HistoryRequest(_Request):
+    since: Year = 1960
+    until: Optional[Year] = Field(None, description="default: the catalogue's last launch year")
+    margin_km2s2: float = _float(5.0, gt=0, le=100, description="window = launch days with C3 within this of "
+                                                                "the minimum")
+
+
+Mission = Literal["tianwen-1", "hope", "mars2020"]
+
+
+class MissionRequest(_Request):
+    """A mission flown again from its published events (Tianwen-1, Hope, Mars 2020)."""
+
+    name: Mission = "tianwen-1"
+    points: int = Field(300, ge=2, le=5000, description="epochs on the cruise (server limit max_points)")
+    frame: Literal["ecliptic", "icrf"] = "ecliptic"
+
+
+class MissionOemRequest(_Request):
+    name: Mission = "tianwen-1"
+    step_s: float = _float(3600.0, ge=60, le=864_000, description="OEM sampling step, s")
+
+
+class GeometryRequest(_Request):
+    target: Literal["mercury", "venus", "mars", "jupiter", "saturn", "moon", "sun", "tianwen-1", "hope",
+                    "mars2020"] = Field("mars", description="a body, or a mission's reconstructed cruise")
+    start: DateStr
+    end: DateStr
+    step_hours: float = _float(24.0, gt=0, le=24 * 366)
+    station: Optional[Annotated[str, Field(max_length=64, pattern=r"^[A-Za-z0-9 ._()'-]+$")]] = Field(
+        None, description="a station of GET /api/stations (elevation, azimuth and passes)")
+    min_elevation_deg: float = _float(10.0, ge=-5, le=90)
+    conjunction_deg: float = _float(3.0, gt=0, le=45, description="solar-conjunction threshold, Sun-Earth-target")
+
+
+# -- responses (documentation and schema checks; the bodies are produced by tianwen.web.compute) ------------
+
+
+class Error(BaseModel):
+    detail: str = Field(description="one line: the bad value and what is accepted")
+    errors: Optional[list[dict[str, Any]]] = None
+
+
+class Variable(BaseModel):
+    units: str
+    long_name: str
+    values: list[list[Optional[float]]] = Field(description="indexed [departure][arrival]; null = no solution")
+
+
+class Minimum(BaseModel):
+    type: str
+    departure: str
+    arrival: str
+    i: int
+    j: int
+    tof_days: float
+    c3_km2s2: float
+    vinf_arr_kms: float
+    dla_deg: float
+    rla_deg: float
+
+
+class MissionMark(BaseModel):
+    name: str
+    launch: str
+    arrival: Optional[str] = None
+    outcome: str
+
+
+class PorkchopResponse(BaseModel):
+    origin: str
+    target: str
+    ephemeris: str
+    opportunity: Optional[str] = None
+    departure_window: list[str]
+    arrival_window: list[str]
+    time_scale: str
+    shape: list[int]
+    departure: list[str]
+    arrival: list[str]
+    variables: dict[str, Variable]
+    minima: list[Minimum]
+    missions: list[MissionMark]
+    attrs: dict[str, Any]
+
+
+class Number(BaseModel):
+    value: Optional[float]
+    units: str
+    long_name: str
+
+
+class State(BaseModel):
+    r_km: list[float]
+    v_kms: list[float]
+    planet_v_kms: list[float]
+
+
+class Trajectory(BaseModel):
+    model: str
+    gm_sun_km3_s2: float
+    epochs_utc: list[str]
+    t_s: list[float]
+    r_km: list[list[float]]
+    v_kms: list[list[float]]
+
+
+class Orbit(BaseModel):
+    period_days: float
+    source: str
+    r_km: list[list[float]]
+
+
+class TransferResponse(BaseModel):
+    origin: str
+    target: str
+    ephemeris: str
+    departure_utc: str
+    arrival_utc: str
+    departure_tdb: str
+    arrival_tdb: str
+    revs: int
+    branch: str
+    numbers: dict[str, Number]
+    frame: str
+    departure_state: State
+    arrival_state: State
+    trajectory: Trajectory
+    orbits: dict[str, Orbit]
+
+
+class WindowRow(BaseModel):
+    opportunity: int
+    type: str
+    minimizes: str
+    launch: str
+    arrival: str
+    tof_days: float
+    c3_km2s2: float
+    vinf_arr_kms: float
+    dla_deg: float
+    rla_deg: float
+    note: Optional[str] = None
+    launch_utc: str
+    arrival_utc: str
+
+
+class WindowsResponse(BaseModel):
+    origin: str
+    target: str
+    ephemeris: str
+    year_from: int
+    year_to: int
+    rows: list[WindowRow]
+
+
+class Arc(BaseModel):
+    c3_km2s2: Optional[float] = None
+    dla_deg: Optional[float] = None
+    vinf_arr_kms: Optional[float] = None
+    tof_days: Optional[float] = None
+    type: Optional[str] = None
+    note: Optional[str] = None
+
+
+class HistoryMission(BaseModel):
+    name: str
+    full_name: str
+    agency: str
+    country: str
+    launch: str
+    arrival: Optional[str] = None
+    outcome: str
+    in_window: bool
+    arc: Arc
+
+
+class HistoryOpportunity(BaseModel):
+    label: str
+    window_open: str
+    window_close: str
+    min_c3_km2s2: float
+    min_c3_launch: str
+    missions: list[HistoryMission]
+
+
+class HistorySummary(BaseModel):
+    since: int
+    until: int
+    opportunities: int
+    with_launch: int
+
+
+class HistoryResponse(BaseModel):
+    opportunities: list[HistoryOpportunity]
+    summary: HistorySummary
+
+
+class Health(BaseModel):
+    status: Literal["ok", "starting"]
+    version: str
+    workers: dict[str, Any]
+    views: dict[str, bool]

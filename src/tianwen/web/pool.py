@@ -1,0 +1,410 @@
+"""Compute processes for the web app: bounded concurrency, a hard timeout, and a bounded result cache.
+
+Every computation runs in one of ``processes`` long-lived worker processes (fresh interpreters, each
+warmed up once so that the compiled kernels are loaded before the first request). The server's event loop
+only waits on pipes, so it keeps answering (``/api/health`` included) however busy the workers are.
+
+* **Concurrency** is bounded by the number of processes; at most ``max_queue`` further requests wait for one,
+  each for at most ``queue_timeout_s`` (then :class:`Busy`: 503); beyond that they are refused at once.
+* **Timeout**: a computation still running after ``timeout_s`` has its process killed and replaced
+  (:class:`Timeout`: 504). A process that dies is replaced too. No worker can hang the server.
+* **Cache**: results are kept in a least-recently-used cache bounded in entries and bytes; identical
+  requests in flight at the same time share one computation.
+
+The pool uses threads and pipes only (no asyncio objects), so one pool can serve any number of event loops:
+the API routes wrap :meth:`Pool.submit`'s future with ``asyncio.wrap_future``.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import logging
+import os
+import queue
+import socket
+import subprocess
+import sys
+import threading
+import time
+import traceback
+from collections import OrderedDict
+from concurrent.futures import Future, ThreadPoolExecutor
+from multiprocessing.connection import Connection
+from pathlib import Path
+
+log = logging.getLogger("tianwen.web")
+
+STARTUP_TIMEOUT_S = 300.0  # a cold process imports NumPy, Numba, xarray and loads the compiled kernels
+
+
+class Busy(Exception):
+    """Every compute process is busy and the queue is full or the wait too long (503)."""
+
+
+class Timeout(Exception):
+    """A computation ran over the time limit; its process was killed and replaced (504)."""
+
+
+class BadInput(Exception):
+    """The library refused the input (:class:`tianwen.errors.TianwenError`): 422 with this one-line message."""
+
+
+class NotAvailable(Exception):
+    """The view's library module is not installed (501)."""
+
+
+class WorkerError(Exception):
+    """A bug inside a computation, or a crashed process (500)."""
+
+
+class Result:
+    """An encoded response: media type, body bytes and the same body gzipped (compressed in the worker)."""
+
+    __slots__ = ("media_type", "body", "gz", "compute_s")
+
+    def __init__(self, media_type: str, body: bytes, gz: bytes, compute_s: float):
+        self.media_type, self.body, self.gz, self.compute_s = media_type, body, gz, compute_s
+
+    @property
+    def nbytes(self) -> int:
+        return len(self.body) + len(self.gz) + 200
+
+
+# ---------------------------------------------------------------------------------------------------------
+# the worker process
+# ---------------------------------------------------------------------------------------------------------
+
+
+def _encode(value) -> tuple[str, bytes]:
+    if isinstance(value, str):
+        return "text/plain; charset=utf-8", value.encode()
+    return "application/json", json.dumps(value, allow_nan=False, separators=(",", ":")).encode()
+
+
+def _worker_entry() -> None:  # pragma: no cover - runs in the child process
+    """Child process entry: ``python -c ... FD THREADS WARM`` (see :meth:`Pool._spawn`)."""
+    import sys
+    from multiprocessing.connection import Connection
+
+    fd, threads, warm = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3] == "1"
+    _worker_main(Connection(fd), threads, warm)
+
+
+def _worker_main(conn, threads: int, warm: bool) -> None:  # pragma: no cover - runs in the child process
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the server's to handle; it stops us
+    os.environ["NUMBA_NUM_THREADS"] = str(threads)
+    try:
+        from ..errors import TianwenError
+        from . import compute
+
+        if warm:
+            compute.warmup()
+    except BaseException as exc:
+        conn.send(("failed", f"{type(exc).__name__}: {exc}"))
+        return
+    conn.send(("ready", os.getpid()))
+    while True:
+        try:
+            msg = conn.recv()
+        except (EOFError, OSError, KeyboardInterrupt):
+            return
+        if msg is None:
+            return
+        name, params, limits = msg
+        t0 = time.perf_counter()
+        try:
+            value = getattr(compute, name)(params, limits)
+            media, body = _encode(value)
+            reply = ("ok", media, body, gzip.compress(body, 3), time.perf_counter() - t0)
+        except TianwenError as exc:
+            reply = ("bad_input", str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+        except compute.Unavailable as exc:
+            reply = ("unavailable", str(exc))
+        except Exception as exc:
+            reply = ("error", f"{type(exc).__name__}: {exc}", traceback.format_exc())
+        try:
+            conn.send(reply)
+        except (OSError, ValueError):
+            return
+
+
+class _Worker:
+    def __init__(self, process, conn):
+        self.process, self.conn = process, conn
+        self.alive = True
+        self.jobs = 0
+
+    def call(self, name: str, params: dict, limits: dict, timeout_s: float):
+        try:
+            self.conn.send((name, params, limits))
+            if not self.conn.poll(timeout_s):
+                self.kill()
+                raise Timeout(f"{name} took longer than {timeout_s:g} s and was stopped; ask for a smaller "
+                              "computation (a coarser step, shorter windows or span)")
+            reply = self.conn.recv()
+        except (EOFError, OSError, BrokenPipeError) as exc:
+            self.kill()
+            raise WorkerError(f"the compute process died during {name} ({type(exc).__name__}); it was restarted")
+        self.jobs += 1
+        return reply
+
+    def kill(self):
+        self.alive = False
+        try:
+            self.process.kill()
+            self.process.wait(10)
+        except Exception:  # noqa: BLE001 - already gone
+            pass
+        try:
+            self.conn.close()
+        except OSError:
+            pass
+
+    def stop(self):
+        if self.alive:
+            try:
+                self.conn.send(None)
+                self.process.wait(5)
+            except (OSError, ValueError, subprocess.TimeoutExpired):
+                pass
+        self.kill()
+
+
+# ---------------------------------------------------------------------------------------------------------
+# the pool
+# ---------------------------------------------------------------------------------------------------------
+
+
+class Pool:
+    def __init__(self, processes: int = 2, *, timeout_s: float = 60.0, queue_timeout_s: float = 60.0,
+                 max_queue: int = 32, cache_entries: int = 256, cache_mb: float = 256.0, warm: bool = True):
+        self.processes = int(processes)
+        self.timeout_s = float(timeout_s)
+        self.queue_timeout_s = float(queue_timeout_s)
+        self.max_queue = int(max_queue)
+        self.warm = warm
+        self.cache = ResultCache(cache_entries, int(cache_mb * 2**20))
+        self._idle: queue.Queue[_Worker] = queue.Queue()
+        self._lock = threading.Lock()
+        self._pending = 0
+        self._inflight: dict[tuple, Future] = {}
+        self._workers: set[_Worker] = set()
+        self._launching: set[subprocess.Popen] = set()
+        self._starting = 0
+        self._closed = False
+        self._started = False
+        self._threads = max(1, (os.cpu_count() or 1) // self.processes)
+        self._executor = ThreadPoolExecutor(max_workers=self.processes + self.max_queue,
+                                            thread_name_prefix="tianwen-dispatch")
+        self.stats = {"computed": 0, "cache_hits": 0, "coalesced": 0, "timeouts": 0, "busy": 0, "restarts": 0,
+                      "errors": 0, "bad_input": 0}
+
+    # -- lifecycle --------------------------------------------------------------------------------------
+    def start(self) -> "Pool":
+        """Start the processes in the background (requests wait for the first one to be ready)."""
+        with self._lock:
+            if self._started:
+                return self
+            self._started = True
+        for _ in range(self.processes):
+            self._spawn_async()
+        return self
+
+    def _spawn_async(self):
+        with self._lock:
+            if self._closed:
+                return
+            self._starting += 1
+        threading.Thread(target=self._spawn, name="tianwen-spawn", daemon=True).start()
+
+    def _spawn(self):
+        try:
+            for attempt in range(3):
+                if self._closed:
+                    return
+                p, parent = self._launch()
+                with self._lock:
+                    self._launching.add(p)
+                try:
+                    ok = parent.poll(STARTUP_TIMEOUT_S)
+                    msg = parent.recv() if ok else ("failed", f"no answer in {STARTUP_TIMEOUT_S:g} s")
+                except (EOFError, OSError):
+                    msg = ("failed", f"exited with status {p.wait()}")
+                with self._lock:
+                    self._launching.discard(p)
+                if msg[0] == "ready":
+                    w = _Worker(p, parent)
+                    with self._lock:
+                        if self._closed:
+                            w.stop()
+                            return
+                        self._workers.add(w)
+                    self._idle.put(w)
+                    return
+                if self._closed:
+                    return
+                log.error("tianwen compute process failed to start (%s), attempt %d", msg[1], attempt + 1)
+                _Worker(p, parent).kill()
+                time.sleep(1.0)
+        finally:
+            with self._lock:
+                self._starting -= 1
+
+    def _launch(self):
+        """A compute process running :func:`_worker_entry`, and our end of a socket pair to it. A plain
+        ``python -c`` child (not multiprocessing's spawn) does not re-import the parent's ``__main__``."""
+        import tianwen
+
+        ours, theirs = socket.socketpair()
+        env = dict(os.environ)
+        src = str(Path(tianwen.__file__).resolve().parents[1])
+        env["PYTHONPATH"] = src + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+        code = "from tianwen.web.pool import _worker_entry; _worker_entry()"
+        try:
+            p = subprocess.Popen([sys.executable, "-c", code, str(theirs.fileno()), str(self._threads),
+                                  "1" if self.warm else "0"], pass_fds=(theirs.fileno(),), env=env,
+                                 stdin=subprocess.DEVNULL)
+        finally:
+            theirs.close()
+        return p, Connection(ours.detach())
+
+    def close(self):
+        with self._lock:
+            self._closed = True
+            workers = list(self._workers)
+            self._workers.clear()
+            launching = list(self._launching)
+        for p in launching:  # still importing or warming up: nothing to finish
+            p.kill()
+        for w in workers:
+            w.stop()
+        self._executor.shutdown(wait=False, cancel_futures=True)
+
+    @property
+    def ready(self) -> int:
+        with self._lock:
+            return sum(1 for w in self._workers if w.alive)
+
+    def health(self) -> dict:
+        with self._lock:
+            busy = self._pending
+            starting = self._starting
+        return {"processes": self.processes, "ready": self.ready, "starting": starting,
+                "idle": self._idle.qsize(), "requests_in_progress": busy, "timeout_s": self.timeout_s,
+                "stats": dict(self.stats), "cache": self.cache.info()}
+
+    # -- work -------------------------------------------------------------------------------------------
+    def submit(self, name: str, params: dict, limits: dict, *, cache: bool = True,
+               timeout_s: float | None = None) -> Future:
+        """A future for the :class:`Result` of ``compute.<name>(params, limits)`` (from the cache if there);
+        ``timeout_s`` overrides the pool's time limit for this call."""
+        key = (name, json.dumps(params, sort_keys=True, default=str))
+        if cache:
+            hit = self.cache.get(key)
+            if hit is not None:
+                self.stats["cache_hits"] += 1
+                f: Future = Future()
+                f.set_result(hit)
+                return f
+        with self._lock:
+            if self._closed:
+                raise Busy("the server is shutting down")
+            if key in self._inflight:
+                self.stats["coalesced"] += 1
+                return self._inflight[key]
+            if self._pending >= self.processes + self.max_queue:
+                self.stats["busy"] += 1
+                raise Busy(f"{self._pending} requests are already running or waiting (limit "
+                           f"{self.processes + self.max_queue}); retry in a few seconds")
+            self._pending += 1
+            fut = self._executor.submit(self._run, name, params, limits, timeout_s or self.timeout_s)
+            self._inflight[key] = fut
+
+        def done(f: Future):
+            with self._lock:
+                self._pending -= 1
+                self._inflight.pop(key, None)
+            if cache and not f.cancelled() and f.exception() is None:
+                self.cache.put(key, f.result())
+
+        fut.add_done_callback(done)
+        return fut
+
+    def _run(self, name: str, params: dict, limits: dict, timeout_s: float) -> Result:
+        try:
+            w = self._idle.get(timeout=self.queue_timeout_s)
+        except queue.Empty:
+            self.stats["busy"] += 1
+            raise Busy(f"all {self.processes} compute processes stayed busy for {self.queue_timeout_s:g} s; "
+                       "retry in a few seconds") from None
+        try:
+            reply = w.call(name, params, limits, timeout_s)
+        except Timeout:
+            self.stats["timeouts"] += 1
+            raise
+        finally:
+            self._release(w)
+        kind = reply[0]
+        if kind == "ok":
+            self.stats["computed"] += 1
+            return Result(reply[1], reply[2], reply[3], reply[4])
+        if kind == "bad_input":
+            self.stats["bad_input"] += 1
+            raise BadInput(reply[1])
+        if kind == "unavailable":
+            raise NotAvailable(reply[1])
+        self.stats["errors"] += 1
+        log.error("tianwen web: %s failed: %s\n%s", name, reply[1], reply[2] if len(reply) > 2 else "")
+        raise WorkerError(reply[1])
+
+    def _release(self, w: _Worker):
+        if w.alive and w.process.poll() is None:
+            self._idle.put(w)
+            return
+        with self._lock:
+            self._workers.discard(w)
+        self.stats["restarts"] += 1
+        self._spawn_async()
+
+
+# ---------------------------------------------------------------------------------------------------------
+# the cache
+# ---------------------------------------------------------------------------------------------------------
+
+
+class ResultCache:
+    """Least-recently-used results, at most ``max_entries`` of them and ``max_bytes`` in all."""
+
+    def __init__(self, max_entries: int, max_bytes: int):
+        self.max_entries, self.max_bytes = int(max_entries), int(max_bytes)
+        self._data: OrderedDict[tuple, Result] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def get(self, key):
+        with self._lock:
+            value = self._data.get(key)
+            if value is not None:
+                self._data.move_to_end(key)
+            return value
+
+    def put(self, key, value: Result):
+        if value.nbytes > self.max_bytes:
+            return
+        with self._lock:
+            old = self._data.pop(key, None)
+            if old is not None:
+                self._bytes -= old.nbytes
+            self._data[key] = value
+            self._bytes += value.nbytes
+            while len(self._data) > self.max_entries or self._bytes > self.max_bytes:
+                _, dropped = self._data.popitem(last=False)
+                self._bytes -= dropped.nbytes
+
+    def info(self) -> dict:
+        with self._lock:
+            return {"entries": len(self._data), "bytes": self._bytes, "max_entries": self.max_entries,
+                    "max_bytes": self.max_bytes}

@@ -1,0 +1,674 @@
+// tianwen web page: talks only to the JSON API under /api/ (schema at /openapi.json). No framework, no network
+// beyond this server: plotly.js is served by it from the installed plotly package.
+"use strict";
+
+const AU_KM = 149597870.7;
+const OUTCOME_COLOURS = { "success": "#2ca02c", "partial": "#ff7f0e", "failure": "#d62728",
+                          "launch-failure": "#7f7f7f", "en-route": "#1f77b4" };
+const BODY_COLOURS = { earth: "#1f77b4", emb: "#1f77b4", mars: "#d62728", venus: "#e6a100", mercury: "#7f7f7f",
+                       jupiter: "#8c564b" };
+const PLOT_CONFIG = { responsive: true, displaylogo: false, modeBarButtonsToRemove: ["lasso2d", "select2d"] };
+
+const $ = (id) => document.getElementById(id);
+const state = { porkchop: null, transfer: null, transferRequest: null, history: null, health: null, limits: null };
+window.tianwen = { state };  // for the browser tests and the curious
+
+// ---------------------------------------------------------------------------------------------------------
+// API
+// ---------------------------------------------------------------------------------------------------------
+
+class ApiError extends Error {
+  constructor(status, detail) { super(detail); this.status = status; }
+}
+
+async function api(path, body, { text = false } = {}) {
+  const init = body === undefined ? {} : {
+    method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) };
+  let resp;
+  try {
+    resp = await fetch(path, init);
+  } catch (e) {
+    throw new ApiError(0, "the tianwen server does not answer (is `tianwen serve` running?)");
+  }
+  if (!resp.ok) {
+    let detail = `${resp.status} ${resp.statusText}`;
+    try { detail = (await resp.json()).detail || detail; } catch (e) { /* not JSON */ }
+    throw new ApiError(resp.status, detail);
+  }
+  return text ? resp.text() : resp.json();
+}
+
+const narrow = () => window.matchMedia("(max-width: 760px)").matches;
+
+function setStatus(id, message, kind = "") {
+  const el = $(id);
+  el.textContent = message;
+  el.className = "status" + (kind ? " " + kind : "");
+}
+
+function fmt(x, digits = 3) {
+  return x === null || x === undefined || Number.isNaN(x) ? "—" : Number(x).toFixed(digits);
+}
+
+function esc(s) {
+  return String(s ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
+}
+
+function params() {
+  return { origin: $("origin").value, target: $("target").value, ephemeris: $("ephemeris").value };
+}
+
+function download(name, content, type) {
+  const url = URL.createObjectURL(new Blob([content], { type }));
+  const a = document.createElement("a");
+  a.href = url; a.download = name;
+  document.body.appendChild(a); a.click(); a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 5000);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// server health
+// ---------------------------------------------------------------------------------------------------------
+
+async function pollHealth() {
+  const box = $("server");
+  try {
+    const h = await api("/api/health");
+    state.health = h;
+    const w = h.workers;
+    box.className = "server " + (h.status === "ok" ? "ok" : "");
+    $("server-text").textContent = h.status === "ok"
+      ? `tianwen ${h.version} · ${w.ready} compute process${w.ready === 1 ? "" : "es"} ready`
+      : `tianwen ${h.version} · starting compute processes…`;
+    if (h.status !== "ok") setTimeout(pollHealth, 2000);
+    else setTimeout(pollHealth, 30000);
+    return h;
+  } catch (e) {
+    box.className = "server down";
+    $("server-text").textContent = "server unreachable";
+    setTimeout(pollHealth, 5000);
+    return null;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// porkchop
+// ---------------------------------------------------------------------------------------------------------
+
+function fillOpportunities() {
+  const sel = $("opportunity");
+  const next = document.createElement("option");
+  next.value = "next"; next.textContent = "next";
+  sel.appendChild(next);
+  for (let y = 1960; y <= 2050; y++) {
+    const o = document.createElement("option");
+    o.value = String(y); o.textContent = String(y);
+    if (y === 2020) o.selected = true;
+    sel.appendChild(o);
+  }
+}
+
+function porkchopRequest() {
+  const body = params();
+  body.step_days = Number($("step").value);
+  if (document.querySelector("input[name=mode]:checked").value === "opportunity") {
+    const v = $("opportunity").value;
+    body.opportunity = v === "next" ? "next" : Number(v);
+  } else {
+    body.departure = { start: $("dep-start").value, end: $("dep-end").value };
+    body.arrival = { start: $("arr-start").value, end: $("arr-end").value };
+  }
+  return body;
+}
+
+const transpose = (m) => m[0].map((_, j) => m.map((row) => row[j]));
+
+async function drawPorkchop(ev) {
+  if (ev) ev.preventDefault();
+  const body = porkchopRequest();
+  const btn = $("draw");
+  btn.disabled = true;
+  $("porkchop").dataset.state = "loading";
+  setStatus("pc-status", "computing the porkchop…", "busy");
+  const t0 = performance.now();
+  try {
+    const data = await api("/api/porkchop", body);
+    const t1 = performance.now();
+    state.porkchop = data;
+    if (narrow()) $("pc-title").scrollIntoView({ behavior: "smooth" });
+    await renderPorkchop(data);
+    state.timings = { porkchop_fetch_s: (t1 - t0) / 1000, porkchop_render_s: (performance.now() - t1) / 1000 };
+    const [nd, na] = data.shape;
+    setStatus("pc-status", `${data.origin} → ${data.target}${data.opportunity ? ", " + data.opportunity + " opportunity" : ""}: `
+      + `${nd} × ${na} = ${(nd * na).toLocaleString()} transfers in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    if (data.opportunity) {
+      const y = Number(data.opportunity);
+      const span = Math.min(6, state.limits ? state.limits.max_windows_years : 6);
+      if (!state.windowsLoaded) { $("win-from").value = y; $("win-to").value = y + span; surveyWindows(); }
+    }
+  } catch (e) {
+    $("porkchop").dataset.state = "error";
+    setStatus("pc-status", e.message, "error");
+  } finally {
+    btn.disabled = false;
+  }
+}
+
+function renderPorkchop(data) {
+  const v = data.variables;
+  const names = Object.keys(v).filter((k) => k !== "status");
+  const x = data.departure, y = data.arrival;
+  const c3 = transpose(v.c3.values);              // z[arrival][departure]
+  const finite = c3.flat().filter((z) => z !== null);
+  const lo = finite.length ? Math.floor(Math.min(...finite)) : 0;
+  const hi = lo + 40;
+  const zc3 = c3.map((row) => row.map((z) => (z !== null && z <= hi ? z : null)));
+  const cols = names.map((k) => transpose(v[k].values));
+  const custom = y.map((_, j) => x.map((_, i) => cols.map((c) => c[j][i])));
+  const hover = "launch %{x|%Y-%m-%d %H:%M}<br>arrival %{y|%Y-%m-%d %H:%M}<br>"
+    + names.map((k, n) => `${k} = %{customdata[${n}]:.${k === "transfer_type" ? 0 : 3}f} ${v[k].units === "1" ? "" : prettyUnit(v[k].units)}`).join("<br>")
+    + "<extra></extra>";
+  const traces = [{
+    type: "contour", x, y, z: zc3, customdata: custom, hovertemplate: hover, name: "C3",
+    colorscale: "Viridis", reversescale: true, connectgaps: false,
+    contours: { start: lo, end: hi, size: 2 }, line: { width: 0.4 },
+    colorbar: { title: { text: "C3 km²/s²", side: "right" }, thickness: 14 },
+  }, {
+    type: "contour", x, y, z: transpose(v.vinf_arr.values), showscale: false, hoverinfo: "skip", name: "v∞ arrival",
+    contours: { coloring: "lines", showlabels: true, start: 2, end: 8, size: 1, labelfont: { size: 9, color: "crimson" } },
+    line: { color: "crimson", width: 1 }, colorscale: [[0, "crimson"], [1, "crimson"]],
+  }, {
+    type: "contour", x, y, z: transpose(v.tof.values), showscale: false, hoverinfo: "skip", name: "time of flight",
+    contours: { coloring: "lines", showlabels: false, start: 50, end: 600, size: 50 },
+    line: { color: "#555", width: 0.7, dash: "dash" }, colorscale: [[0, "#555"], [1, "#555"]],
+  }, {
+    type: "scatter", mode: "markers+text", name: "minima",
+    x: data.minima.map((m) => m.departure), y: data.minima.map((m) => m.arrival),
+    text: data.minima.map((m) => `Type ${m.type} min C3 ${m.c3_km2s2.toFixed(2)}`), textposition: "top right",
+    textfont: { size: 11 }, customdata: data.minima.map((m) => [m.departure, m.arrival]),
+    marker: { symbol: "star", size: 16, color: "white", line: { color: "black", width: 1 } },
+    hovertemplate: "%{text}<br>launch %{x|%Y-%m-%d}<br>arrival %{y|%Y-%m-%d}<extra></extra>",
+  }];
+  const inRange = (t) => t && t >= y[0] && t <= y[y.length - 1] + "Z";
+  const ms = data.missions.filter((m) => inRange(m.arrival));
+  if (ms.length) {
+    traces.push({
+      type: "scatter", mode: "markers+text", name: "missions", x: ms.map((m) => m.launch), y: ms.map((m) => m.arrival),
+      text: ms.map((m) => m.name), textposition: "bottom right", textfont: { size: 10, color: "#a34700" },
+      marker: { color: "orange", size: 9, line: { color: "black", width: 1 } },
+      customdata: ms.map((m) => [m.launch, m.arrival]),
+      hovertemplate: "%{text}<br>launched %{x|%Y-%m-%d}<br>arrived %{y|%Y-%m-%d}<extra></extra>",
+    });
+  }
+  traces.push({ type: "scatter", mode: "markers", name: "selected", x: [], y: [], hoverinfo: "skip",
+                marker: { symbol: "x-thin-open", size: 16, line: { width: 3, color: "#ff2d55" } } });
+  const layout = {
+    margin: { l: 60, r: 10, t: 10, b: 50 }, showlegend: false, hovermode: "closest",
+    xaxis: { title: { text: "launch date (UTC)" }, type: "date", automargin: true },
+    yaxis: { title: { text: "arrival date (UTC)" }, type: "date", automargin: true },
+    font: { size: 11 },
+  };
+  const el = $("porkchop");
+  if (!el.data) el.innerHTML = "";
+  renderMinima(data);
+  return Plotly.react(el, traces, layout, PLOT_CONFIG).then(() => {
+    el.dataset.state = "ready";
+    if (!el._tianwenClick) {
+      el.on("plotly_click", onPorkchopClick);
+      el._tianwenClick = true;
+    }
+  });
+}
+
+function renderMinima(data) {
+  const box = $("minima");
+  box.innerHTML = "";
+  for (const m of data.minima) {
+    const b = document.createElement("button");
+    b.type = "button";
+    b.innerHTML = `★ Type ${esc(m.type)}: C3 ${m.c3_km2s2.toFixed(2)} km²/s², ${esc(m.departure.slice(0, 10))} → `
+      + `${esc(m.arrival.slice(0, 10))} (${m.tof_days.toFixed(0)} d)`;
+    b.addEventListener("click", () => loadTransfer(m.departure, m.arrival));
+    box.appendChild(b);
+  }
+}
+
+function onPorkchopClick(ev) {
+  const p = ev.points && ev.points[0];
+  if (!p || !state.porkchop) return;
+  const data = state.porkchop;
+  let dep, arr;
+  if (p.data.type === "contour" && Array.isArray(p.pointNumber)) {
+    const [j, i] = p.pointNumber;
+    dep = data.departure[i]; arr = data.arrival[j];
+    const c3 = data.variables.c3.values[i][j];
+    if (c3 === null) {
+      setStatus("tr-status", `no ballistic transfer at ${dep.slice(0, 10)} → ${arr.slice(0, 10)}`, "error");
+      return;
+    }
+  } else if (p.customdata) {
+    [dep, arr] = p.customdata;
+  } else {
+    return;
+  }
+  loadTransfer(dep, arr);
+}
+
+function markSelected(dep, arr) {
+  const el = $("porkchop");
+  if (!el.data) return;
+  const k = el.data.findIndex((t) => t.name === "selected");
+  if (k >= 0) Plotly.restyle(el, { x: [[dep]], y: [[arr]] }, [k]);
+}
+
+// Page coordinates of porkchop cell (i = departure index, j = arrival index): used by the browser tests to
+// click a real cell with the mouse.
+window.tianwen.cellPixel = function (i, j) {
+  const el = $("porkchop");
+  const fl = el._fullLayout, d = state.porkchop;
+  const rect = el.getBoundingClientRect();
+  const px = fl.xaxis._offset + fl.xaxis.l2p(fl.xaxis.d2l(d.departure[i]));
+  const py = fl.yaxis._offset + fl.yaxis.l2p(fl.yaxis.d2l(d.arrival[j]));
+  return { x: rect.left + window.scrollX + px, y: rect.top + window.scrollY + py };
+};
+
+// ---------------------------------------------------------------------------------------------------------
+// one transfer
+// ---------------------------------------------------------------------------------------------------------
+
+const toLocalInput = (iso) => iso.replace("Z", "").slice(0, 19);
+
+async function loadTransfer(dep, arr) {
+  const req = Object.assign(params(), { departure: dep.replace(/Z$/, ""), arrival: arr.replace(/Z$/, ""), points: 150 });
+  if (state.porkchop) {
+    const a = state.porkchop.attrs;
+    req.revs = a.revs || 0; req.branch = a.branch || "left";
+  }
+  state.transferRequest = req;
+  $("tr-dep").value = toLocalInput(dep); $("tr-arr").value = toLocalInput(arr);
+  markSelected(dep, arr);
+  setStatus("tr-status", `computing ${dep.slice(0, 10)} → ${arr.slice(0, 10)}…`, "busy");
+  $("trajectory").dataset.state = "loading";
+  try {
+    const t = await api("/api/transfer", req);
+    state.transfer = t;
+    renderNumbers(t);
+    renderTrajectory(t);
+    $("dl-oem").disabled = false; $("dl-json").disabled = false;
+    setStatus("tr-status", `${t.origin} → ${t.target}: launch ${t.departure_utc}, arrival ${t.arrival_utc} `
+      + `(${t.frame}; ${t.trajectory.epochs_utc.length} points, two-body)`);
+    if (narrow()) $("tr-title").scrollIntoView({ behavior: "smooth" });
+  } catch (e) {
+    $("trajectory").dataset.state = "error";
+    setStatus("tr-status", e.message, "error");
+  }
+}
+
+function prettyUnit(u) {
+  return ({ "km^2/s^2": "km²/s²", "deg": "°", "day": "d" })[u] || u;
+}
+
+function renderNumbers(t) {
+  const rows = [["launch (UTC)", t.departure_utc.replace("T", " ").replace("Z", "")],
+                ["arrival (UTC)", t.arrival_utc.replace("T", " ").replace("Z", "")]];
+  const labels = { c3_km2s2: "C3", vinf_dep_kms: "v∞ departure", dla_deg: "DLA", rla_deg: "RLA",
+                   vinf_arr_kms: "v∞ arrival", dla_arr_deg: "arrival DLA", rla_arr_deg: "arrival RLA",
+                   tof_days: "time of flight", transfer_angle_deg: "transfer angle", transfer_type: "type",
+                   dv_depart_kms: "Δv departure", dv_arrive_kms: "Δv capture", dv_total_kms: "Δv total" };
+  for (const [k, n] of Object.entries(t.numbers)) {
+    let value = k === "transfer_type" ? (["—", "I", "II"][n.value] || String(n.value)) : fmt(n.value, k === "tof_days" ? 2 : 3);
+    const unit = n.units === "1" ? "" : " " + prettyUnit(n.units);
+    rows.push([labels[k] || k, value + (k === "transfer_type" ? "" : unit), n.long_name]);
+  }
+  const tbody = $("numbers").querySelector("tbody");
+  tbody.innerHTML = rows.map(([k, v, title]) =>
+    `<tr class="changed" data-key="${esc(k)}"><th title="${esc(title || "")}">${esc(k)}</th><td>${esc(v)}</td></tr>`).join("");
+}
+
+function renderTrajectory(t) {
+  const au = (pts) => ({ x: pts.map((p) => p[0] / AU_KM), y: pts.map((p) => p[1] / AU_KM), z: pts.map((p) => p[2] / AU_KM) });
+  const traces = [{ type: "scatter3d", mode: "markers", name: "Sun", x: [0], y: [0], z: [0],
+                    marker: { size: 7, color: "#f5b700" }, hoverinfo: "name" }];
+  for (const [name, orbit] of Object.entries(t.orbits)) {
+    traces.push(Object.assign({ type: "scatter3d", mode: "lines", name: `${name} orbit`,
+      line: { color: BODY_COLOURS[name] || "#888", width: 3 }, hoverinfo: "name" }, au(orbit.r_km)));
+  }
+  const arc = au(t.trajectory.r_km);
+  traces.push(Object.assign({ type: "scatter3d", mode: "lines", name: "transfer", text: t.trajectory.epochs_utc,
+    line: { color: "#ff8c00", width: 7 }, hovertemplate: "%{text}<br>%{x:.3f}, %{y:.3f}, %{z:.3f} AU<extra>transfer</extra>" }, arc));
+  const d = t.departure_state.r_km, a = t.arrival_state.r_km;
+  traces.push({ type: "scatter3d", mode: "markers+text", name: "departure", x: [d[0] / AU_KM], y: [d[1] / AU_KM],
+    z: [d[2] / AU_KM], text: [`${t.origin} at launch`], textposition: "top center",
+    marker: { size: 5, color: BODY_COLOURS[t.origin] || "#333" }, hoverinfo: "text" });
+  traces.push({ type: "scatter3d", mode: "markers+text", name: "arrival", x: [a[0] / AU_KM], y: [a[1] / AU_KM],
+    z: [a[2] / AU_KM], text: [`${t.target} at arrival`], textposition: "top center",
+    marker: { size: 5, color: BODY_COLOURS[t.target] || "#333" }, hoverinfo: "text" });
+  // Equal ranges on the three axes (a cube): the geometry keeps its true proportions.
+  let R = 0;
+  for (const tr of traces) for (const k of ["x", "y", "z"]) for (const q of tr[k]) if (q !== null) R = Math.max(R, Math.abs(q));
+  R *= 1.08;
+  const axis = (name) => ({ title: { text: name + " (AU)" }, range: [-R, R], zeroline: false });
+  const layout = {
+    margin: { l: 0, r: 0, t: 0, b: 0 }, showlegend: true, legend: { x: 0, y: 1, font: { size: 10 } },
+    scene: { aspectmode: "cube", xaxis: axis("x"), yaxis: axis("y"), zaxis: axis("z"),
+             camera: { eye: { x: 0.25, y: -1.45, z: 1.25 } } },
+    uirevision: "keep-camera",
+  };
+  const el = $("trajectory");
+  Plotly.react(el, traces, layout, PLOT_CONFIG).then(() => { el.dataset.state = "ready"; });
+}
+
+async function downloadOem() {
+  if (!state.transferRequest) return;
+  try {
+    const text = await api("/api/transfer/oem", state.transferRequest, { text: true });
+    const r = state.transferRequest;
+    download(`tianwen_${r.origin}_${r.target}_${r.departure.slice(0, 10)}.oem`, text, "text/plain");
+  } catch (e) {
+    setStatus("tr-status", e.message, "error");
+  }
+}
+
+function downloadJson() {
+  if (!state.transfer) return;
+  const r = state.transferRequest;
+  download(`tianwen_${r.origin}_${r.target}_${r.departure.slice(0, 10)}.json`,
+           JSON.stringify(state.transfer, null, 1), "application/json");
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// windows survey
+// ---------------------------------------------------------------------------------------------------------
+
+async function surveyWindows(ev) {
+  if (ev) ev.preventDefault();
+  state.windowsLoaded = true;
+  const body = Object.assign(params(), { year_from: Number($("win-from").value), year_to: Number($("win-to").value) });
+  setStatus("win-status", `surveying ${body.year_from}–${body.year_to}…`, "busy");
+  $("win-go").disabled = true;
+  try {
+    const w = await api("/api/windows", body);
+    const tbody = $("windows").querySelector("tbody");
+    tbody.innerHTML = "";
+    for (const r of w.rows) {
+      const tr = document.createElement("tr");
+      tr.tabIndex = 0;
+      tr.title = "show this transfer";
+      tr.innerHTML = `<td>${r.opportunity}</td><td>${esc(r.type)}</td><td>${r.minimizes === "c3" ? "C3" : "v∞"}</td>`
+        + `<td>${esc(r.launch)}</td><td>${esc(r.arrival)}</td><td class="num">${fmt(r.tof_days, 1)}</td>`
+        + `<td class="num">${fmt(r.c3_km2s2, 3)}</td><td class="num">${fmt(r.vinf_arr_kms, 3)}</td>`
+        + `<td class="num">${fmt(r.dla_deg, 2)}</td><td class="num">${fmt(r.rla_deg, 2)}</td><td class="note">${esc(r.note || "")}</td>`;
+      const go = () => loadTransfer(r.launch_utc, r.arrival_utc);
+      tr.addEventListener("click", go);
+      tr.addEventListener("keydown", (e) => { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); go(); } });
+      tbody.appendChild(tr);
+    }
+    const opps = new Set(w.rows.map((r) => r.opportunity)).size;
+    setStatus("win-status", `${opps} opportunit${opps === 1 ? "y" : "ies"} ${w.year_from}–${w.year_to}, `
+      + `${w.rows.length} refined optima (${w.origin} → ${w.target}). Click a row for its transfer.`);
+  } catch (e) {
+    setStatus("win-status", e.message, "error");
+  } finally {
+    $("win-go").disabled = false;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// mission history timeline
+// ---------------------------------------------------------------------------------------------------------
+
+async function loadHistory() {
+  if (state.history) return;
+  state.history = "loading";
+  setStatus("hist-status", "grouping every Mars launch by opportunity (the first time takes a while)…", "busy");
+  try {
+    // The whole catalogue (1960 on), or as much of it as this server's limits allow.
+    const max = state.limits ? state.limits.max_history_years : 100;
+    const h = await api("/api/history", { since: Math.max(1960, new Date().getUTCFullYear() - max) });
+    state.history = h;
+    renderHistory(h);
+    const s = h.summary;
+    setStatus("hist-status", `${s.with_launch} of ${s.opportunities} Earth–Mars opportunities from ${s.since} to `
+      + `${s.until} had at least one Mars launch.`);
+  } catch (e) {
+    state.history = null;
+    setStatus("hist-status", e.message, "error");
+  }
+}
+
+function renderHistory(h) {
+  const c3s = h.opportunities.map((o) => o.min_c3_km2s2);
+  const cmin = Math.min(...c3s), cmax = Math.max(...c3s);
+  const shapes = [], annotations = [], traces = [];
+  h.opportunities.forEach((o, idx) => {
+    const f = cmax > cmin ? (o.min_c3_km2s2 - cmin) / (cmax - cmin) : 0;
+    shapes.push({ type: "rect", xref: "x", yref: "paper", x0: o.window_open, x1: o.window_close, y0: 0, y1: 1,
+                  fillcolor: "steelblue", opacity: 0.75 - 0.55 * f, line: { width: 0 }, layer: "below" });
+    annotations.push({ x: o.window_open, y: 0, xref: "x", yref: "paper", yanchor: "bottom", xanchor: "right",
+                       text: o.label, showarrow: false, textangle: -90, font: { size: 9, color: "#333" } });
+    o.missions.forEach((m, k) => {
+      const arc = m.arc.c3_km2s2 !== null && m.arc.c3_km2s2 !== undefined
+        ? `C3 ${m.arc.c3_km2s2} km²/s², type ${m.arc.type}, v∞ arr ${m.arc.vinf_arr_kms} km/s` : (m.arc.note || "");
+      traces.push({ type: "scatter", mode: "markers+text", x: [m.launch], y: [1 + k + 0.5 * (idx % 2)],
+        text: [m.name], textposition: "middle right", textfont: { size: 9 }, showlegend: false,
+        marker: { size: 10, color: m.in_window ? OUTCOME_COLOURS[m.outcome] || "#333" : "white",
+                  line: { color: OUTCOME_COLOURS[m.outcome] || "black", width: 2 } },
+        hovertext: `${esc(m.full_name)}<br>${esc(m.agency)}, ${esc(m.country)}<br>launch ${esc(m.launch)}`
+          + `${m.arrival ? "<br>arrival " + esc(m.arrival.slice(0, 10)) : ""}<br>${esc(m.outcome)}`
+          + `${m.in_window ? "" : " (outside the window)"}<br>${esc(arc)}<br>opportunity ${esc(o.label)}: `
+          + `min C3 ${o.min_c3_km2s2.toFixed(2)} on ${esc(o.min_c3_launch)}`,
+        hoverinfo: "text" });
+    });
+  });
+  for (const [name, colour] of Object.entries(OUTCOME_COLOURS)) {
+    traces.push({ type: "scatter", mode: "markers", x: [null], y: [null], name, marker: { size: 10, color: colour } });
+  }
+  const layout = { margin: { l: 10, r: 10, t: 10, b: 40 }, shapes, annotations, hovermode: "closest",
+                   xaxis: { type: "date", title: { text: "launch date (UTC)" } }, yaxis: { visible: false, rangemode: "tozero" },
+                   legend: { orientation: "h", y: 1.08, font: { size: 10 } } };
+  const el = $("history");
+  Plotly.react(el, traces, layout, PLOT_CONFIG).then(() => { el.dataset.state = "ready"; });
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// views on colleagues' modules: Tianwen-1 reconstruction and tracking geometry (501 until installed)
+// ---------------------------------------------------------------------------------------------------------
+
+function showUnavailable(id, statusId, message) {
+  $(id).innerHTML = `<div class="unavailable">Not available in this installation: ${esc(message)}.</div>`;
+  $(id).dataset.state = "unavailable";
+  setStatus(statusId, "");
+}
+
+async function loadMission(ev) {
+  if (ev) ev.preventDefault();
+  const name = $("mis-name").value;
+  setStatus("mis-status", `flying ${name} again (n-body cruise, differential correction)…`, "busy");
+  $("mission").dataset.state = "loading";
+  try {
+    const m = await api("/api/mission", { name, points: 300 });
+    state.mission = m;
+    renderMission(m);
+    $("mis-oem").disabled = false;
+    setStatus("mis-status", `${m.name}: ${m.frame}; corrector converged in ${m.corrector_iterations} steps.`);
+  } catch (e) {
+    if (e.status === 501) { $("mis-form").hidden = true; showUnavailable("mission", "mis-status", e.message); }
+    else { $("mission").dataset.state = "error"; setStatus("mis-status", e.message, "error"); }
+  }
+}
+
+async function downloadMissionOem() {
+  const name = $("mis-name").value;
+  try {
+    setStatus("mis-status", "writing the OEM…", "busy");
+    const text = await api("/api/mission/oem", { name, step_s: 3600 }, { text: true });
+    download(`tianwen_${name}_cruise.oem`, text, "text/plain");
+    setStatus("mis-status", `${name}: cruise OEM written (hourly states).`);
+  } catch (e) {
+    setStatus("mis-status", e.message, "error");
+  }
+}
+
+function renderMission(m) {
+  const el = $("mission");
+  const pub = m.published || {};
+  const kv = [
+    ["launch (UTC)", m.launch_utc], [`arrival (${m.arrival_event})`, m.arrival_utc], ["cruise", `${fmt(m.tof_days, 1)} d`],
+    ["Lambert C3 · DLA · RLA", `${fmt(m.lambert.c3_km2s2, 3)} km²/s² · ${fmt(m.lambert.dla_deg, 2)}° · ${fmt(m.lambert.rla_deg, 2)}°`],
+    ["n-body departure C3", `${fmt(m.departure.c3_km2s2, 3)} km²/s²`],
+    ["arrival v∞", `${fmt(m.arrival_state.vinf_kms, 3)} km/s`],
+  ];
+  if (m.arrival_state.periapsis_alt_km !== undefined) {
+    kv.push(["periapsis", `${fmt(m.arrival_state.periapsis_alt_km, 1)} km, i = ${fmt(m.arrival_state.inclination_deg, 2)}°`]);
+  }
+  if (m.capture) kv.push(["capture Δv (impulsive)", `${fmt(m.capture.dv_impulsive_kms, 3)} km/s`]);
+  if (m.capture && m.capture.finite_burn_duration_min) kv.push(["finite burn", `${fmt(m.capture.finite_burn_duration_min, 1)} min`]);
+  if (m.entry) kv.push(["entry", `${fmt(m.entry.speed_kms, 3)} km/s at ${fmt(m.entry.fpa_deg, 2)}°`]);
+  const vs = (label, ours, key, scale, unit) => {
+    const p = pub[key];
+    kv.push([label, `${fmt(ours / scale, 1)} ${unit}` + (p ? ` (published ${fmt(p.value / scale, 1)} ${unit})` : "")]);
+  };
+  vs("cruise path", m.cruise_path_length_km, "path_length", 1e6, "million km");
+  vs("Earth–Mars at arrival", m.earth_mars_distance_at_arrival_km,
+     pub.earth_mars_distance_at_moi ? "earth_mars_distance_at_moi" : "earth_mars_distance_at_landing", 1e6, "million km");
+  const man = (m.manoeuvres || []).map((x) => `<tr><td>${esc(x.label)}</td><td>${esc(x.epoch_utc)}</td>`
+    + `<td class="num">${fmt(1000 * x.dv_kms, 3)}</td><td>${esc((x.source || []).join(", "))}</td></tr>`).join("");
+  el.innerHTML = `<div class="mission-body"><div>`
+    + `<dl class="kv">${kv.map(([k, v]) => `<dt>${esc(k)}</dt><dd>${esc(v)}</dd>`).join("")}</dl>`
+    + (man ? `<div class="table-wrap"><table class="data"><thead><tr><th>manoeuvre</th><th>epoch (UTC)</th>`
+      + `<th>Δv m/s</th><th>sources</th></tr></thead><tbody>${man}</tbody></table></div>` : "")
+    + ((m.assumptions || []).length ? `<p class="hint">Assumed: ${m.assumptions.map(esc).join("; ")}.</p>` : "")
+    + `</div><div id="mission-plot" class="plot plot3d"></div></div>`;
+  const au = (pts) => ({ x: pts.map((p) => p[0] / AU_KM), y: pts.map((p) => p[1] / AU_KM), z: pts.map((p) => p[2] / AU_KM) });
+  const traces = [{ type: "scatter3d", mode: "markers", name: "Sun", x: [0], y: [0], z: [0], marker: { size: 6, color: "#f5b700" } }];
+  for (const [name, orbit] of Object.entries(m.orbits || {})) {
+    traces.push(Object.assign({ type: "scatter3d", mode: "lines", name: `${name} orbit`,
+      line: { color: BODY_COLOURS[name] || "#888", width: 3 }, hoverinfo: "name" }, au(orbit.r_km)));
+  }
+  traces.push(Object.assign({ type: "scatter3d", mode: "lines", name: `${m.name} cruise`, text: m.trajectory.epochs_utc,
+    line: { color: "#ff8c00", width: 7 }, hovertemplate: "%{text}<extra>cruise</extra>" }, au(m.trajectory.r_km)));
+  const mp = m.manoeuvre_positions || [];
+  if (mp.length) {
+    traces.push(Object.assign({ type: "scatter3d", mode: "markers", name: "manoeuvres", text: mp.map((x) => `${x.label} ${x.epoch_utc}`),
+      marker: { size: 4, color: "#222" }, hovertemplate: "%{text}<extra></extra>" }, au(mp.map((x) => x.r_km))));
+  }
+  let R = 0;
+  for (const tr of traces) for (const k of ["x", "y", "z"]) for (const q of tr[k]) if (q !== null) R = Math.max(R, Math.abs(q));
+  R *= 1.08;
+  const axis = (n) => ({ title: { text: n + " (AU)" }, range: [-R, R] });
+  Plotly.react("mission-plot", traces, { margin: { l: 0, r: 0, t: 0, b: 0 }, legend: { x: 0, y: 1, font: { size: 10 } },
+    scene: { aspectmode: "cube", xaxis: axis("x"), yaxis: axis("y"), zaxis: axis("z"),
+             camera: { eye: { x: 0.25, y: -1.45, z: 1.25 } } } }, PLOT_CONFIG)
+    .then(() => { el.dataset.state = "ready"; });
+}
+
+async function initGeometry() {
+  try {
+    const stations = await api("/api/stations");
+    const sel = $("geo-station");
+    for (const s of stations) {
+      const o = document.createElement("option");
+      o.value = s.name; o.textContent = `${s.name} (${s.lat_deg.toFixed(1)}°, ${s.lon_deg.toFixed(1)}°)`;
+      sel.appendChild(o);
+    }
+    loadGeometry();
+  } catch (e) {
+    if (e.status === 501) {
+      $("geo-form").hidden = true;
+      showUnavailable("geometry", "geo-status", e.message);
+    }
+  }
+}
+
+async function loadGeometry(ev) {
+  if (ev) ev.preventDefault();
+  const body = { target: $("geo-target").value, start: $("geo-start").value, end: $("geo-end").value };
+  const days = (Date.parse(body.end) - Date.parse(body.start)) / 864e5;
+  body.step_hours = days > 60 ? 24 : days > 5 ? 3 : 0.5;
+  if ($("geo-station").value) body.station = $("geo-station").value;
+  setStatus("geo-status", "computing the geometry…", "busy");
+  try {
+    const g = await api("/api/geometry", body);
+    renderGeometry(g);
+    setStatus("geo-status", `${g.epochs_utc.length} epochs · ${g.conjunctions.length} solar conjunction(s)`
+      + (body.station ? ` · ${g.passes.length} pass(es) over ${body.station}` : "") + (g.passes_note ? ` · ${g.passes_note}` : ""));
+  } catch (e) {
+    if (e.status === 501) showUnavailable("geometry", "geo-status", e.message);
+    else setStatus("geo-status", e.message, "error");
+  }
+}
+
+function renderGeometry(g) {
+  const v = g.variables, x = g.epochs_utc;
+  const traces = [];
+  const range = v.range_km ? v.range_km.values.map((r) => (r === null ? null : r / AU_KM)) : x.map(() => null);
+  if (v.light_time_s) {
+    traces.push({ type: "scatter", mode: "lines", x, y: v.light_time_s.values.map((s) => (s === null ? null : s / 60)),
+      customdata: range, name: "one-way light time (min)", line: { color: "#1f77b4" },
+      hovertemplate: "%{x|%Y-%m-%d %H:%M}<br>light time %{y:.2f} min<br>range %{customdata:.4f} AU<extra></extra>" });
+  }
+  if (v.sep_deg) {
+    traces.push({ type: "scatter", mode: "lines", x, y: v.sep_deg.values, name: "Sun–Earth–target angle (°)",
+      yaxis: "y2", line: { color: "#e6a100", dash: "dot" } });
+  }
+  if (v.elevation_deg) {
+    traces.push({ type: "scatter", mode: "lines", x, y: v.elevation_deg.values, name: "elevation (°)", yaxis: "y2",
+      line: { color: "#2ca02c", width: 1 } });
+  }
+  const shapes = g.conjunctions.map((c) => ({ type: "rect", xref: "x", yref: "paper", x0: c.start_utc || x[0],
+    x1: c.end_utc || x[x.length - 1], y0: 0, y1: 1, fillcolor: "#f5b700", opacity: 0.25, line: { width: 0 } }));
+  const layout = { margin: { l: 50, r: 50, t: 10, b: 40 }, shapes, legend: { orientation: "h", y: 1.12 },
+    hovermode: "x unified", xaxis: { type: "date" }, yaxis: { title: { text: "light time (min)" } },
+    yaxis2: { title: { text: "degrees" }, overlaying: "y", side: "right", showgrid: false } };
+  const el = $("geometry");
+  Plotly.react(el, traces, layout, PLOT_CONFIG).then(() => { el.dataset.state = "ready"; });
+  const rows = g.conjunctions.map((c) => `<tr><td>conjunction</td><td>${esc(c.start_utc || "…")}</td><td>${esc(c.end_utc || "…")}</td><td>min ${fmt(c.min_sep_deg, 2)}° on ${esc(c.min_utc)}</td></tr>`)
+    .concat(g.passes.map((p) => `<tr><td>pass ${esc(p.station)}</td><td>${esc(p.rise_utc || "…")}</td><td>${esc(p.set_utc || "…")}</td><td>max elevation ${fmt(p.max_elevation_deg, 1)}° at ${esc(p.culmination_utc)}</td></tr>`));
+  $("geo-events").querySelector("tbody").innerHTML = rows.join("");
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// start
+// ---------------------------------------------------------------------------------------------------------
+
+function whenVisible(el, fn) {
+  if (!("IntersectionObserver" in window)) { fn(); return; }
+  const io = new IntersectionObserver((entries) => {
+    if (entries.some((e) => e.isIntersecting)) { io.disconnect(); fn(); }
+  }, { rootMargin: "200px" });
+  io.observe(el);
+}
+
+function init() {
+  fillOpportunities();
+  document.querySelectorAll("input[name=mode]").forEach((r) => r.addEventListener("change", () => {
+    const dates = document.querySelector("input[name=mode]:checked").value === "dates";
+    $("mode-dates").hidden = !dates; $("mode-opportunity").hidden = dates;
+  }));
+  $("pc-form").addEventListener("submit", drawPorkchop);
+  $("tr-form").addEventListener("submit", (e) => {
+    e.preventDefault();
+    if ($("tr-dep").value && $("tr-arr").value) loadTransfer($("tr-dep").value, $("tr-arr").value);
+  });
+  $("dl-oem").addEventListener("click", downloadOem);
+  $("dl-json").addEventListener("click", downloadJson);
+  $("win-form").addEventListener("submit", surveyWindows);
+  $("geo-form").addEventListener("submit", loadGeometry);
+  $("mis-form").addEventListener("submit", loadMission);
+  $("mis-oem").addEventListener("click", downloadMissionOem);
+  $("geo-target").addEventListener("change", () => {
+    const cruise = { "tianwen-1": ["2020-07-26", "2021-02-09"], "hope": ["2020-07-22", "2021-02-08"],
+                     "mars2020": ["2020-08-02", "2021-02-17"] }[$("geo-target").value];
+    if (cruise) { $("geo-start").value = cruise[0]; $("geo-end").value = cruise[1]; }
+  });
+  pollHealth();
+  const limits = api("/api/limits").then((l) => { state.limits = l; }).catch(() => {});
+  whenVisible($("history-card"), () => limits.then(loadHistory));
+  whenVisible($("mission-card"), () => loadMission());
+  whenVisible($("geometry-card"), () => initGeometry());
+  if (typeof Plotly === "undefined") {
+    setStatus("pc-status", "plotly.js did not load from /vendor/plotly.min.js", "error");
+  }
+}
+
+document.addEventListener("DOMContentLoaded", init);

@@ -1,0 +1,541 @@
+"""The web API (issue 8), through FastAPI's test client: every route answers with the numbers of the library
+function the CLI calls (compared here value by value), bad input of every kind is a 4xx with a one-line
+message, the limits hold (grid cap, spans, body size, busy, timeout with the process replaced), and a
+property-based fuzz of the OpenAPI schema (schemathesis, positive and negative data) finds no 5xx.
+
+The compute processes are shared by this file and tests/test_web_browser.py (:func:`shared_pool`), so the
+suite pays for their start-up once.
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import warnings
+from concurrent.futures import ThreadPoolExecutor
+from importlib import resources
+
+import numpy as np
+import pytest
+
+fastapi = pytest.importorskip("fastapi", reason="the web dependencies are not installed: pip install fastapi uvicorn")
+with warnings.catch_warnings():  # starlette's notice that its test client will move from httpx to httpx2
+    warnings.simplefilter("ignore")
+    from fastapi.testclient import TestClient  # noqa: E402
+
+from tianwen.web.app import create_app  # noqa: E402
+from tianwen.web.limits import Limits  # noqa: E402
+from tianwen.web.pool import BadInput, Busy, Pool, Timeout  # noqa: E402
+
+#: Small limits, so that the fuzzer's largest requests stay quick (the served defaults are in tianwen.web.limits).
+TEST_LIMITS = dict(max_cells=60_000, max_window_days=800.0, max_windows_years=2, max_history_years=6,
+                   max_points=500, max_pass_days=10.0, max_geometry_days=400.0, timeout_s=150.0,
+                   queue_timeout_s=240.0)
+FUZZ_EXAMPLES = int(os.environ.get("TIANWEN_FUZZ_EXAMPLES", "6"))
+_SHARED: dict = {}
+
+
+def shared_pool() -> Pool:
+    """Two warmed compute processes for every web test of this run, started by the first app that runs (its
+    lifespan), closed at exit."""
+    if "pool" not in _SHARED:
+        pool = Pool(2, timeout_s=TEST_LIMITS["timeout_s"], queue_timeout_s=TEST_LIMITS["queue_timeout_s"],
+                    max_queue=16, cache_entries=64, cache_mb=128)
+        atexit.register(pool.close)
+        _SHARED["pool"] = pool
+    return _SHARED["pool"]
+
+
+def web_limits():
+    return Limits(**TEST_LIMITS)
+
+
+@pytest.fixture(scope="module")
+def client():
+    app = create_app(web_limits(), pool=shared_pool())
+    with TestClient(app) as c:
+        yield c
+
+
+def one_line_error(r, status=None):
+    assert 400 <= r.status_code < 500, (r.status_code, r.text[:300])
+    if status is not None:
+        assert r.status_code == status, (r.status_code, r.text[:300])
+    detail = r.json()["detail"]
+    assert isinstance(detail, str) and detail and "\n" not in detail and "Traceback" not in detail
+    return detail
+
+
+# -------------------------------------------------------------------------------------------------------------
+# server, page and assets
+# -------------------------------------------------------------------------------------------------------------
+
+
+def test_health_answers_without_waiting(client):
+    t0 = time.perf_counter()
+    h = client.get("/api/health").json()
+    assert time.perf_counter() - t0 < 2.0
+    assert h["status"] in ("ok", "starting") and h["version"]
+    assert h["workers"]["processes"] == 2 and set(h["views"]) == {"mission", "geometry", "oem"}
+
+
+def test_openapi_documents_every_route(client):
+    spec = client.get("/openapi.json").json()
+    paths = spec["paths"]
+    for route in ("/api/porkchop", "/api/transfer", "/api/transfer/oem", "/api/windows", "/api/history",
+                  "/api/mission", "/api/mission/oem", "/api/geometry"):
+        assert "post" in paths[route], route
+        assert "422" in paths[route]["post"]["responses"]
+    for route in ("/api/mission", "/api/mission/oem", "/api/geometry", "/api/stations"):
+        method = "get" if route == "/api/stations" else "post"
+        assert "501" in paths[route][method]["responses"]
+    assert "/api/health" in paths and "/api/limits" in paths
+    # No docs page that would pull Swagger UI from a CDN.
+    assert client.get("/docs").status_code == 404
+
+
+def test_page_and_assets_are_served_locally(client):
+    """Issue 8.1: the page works with no network — every asset it names is a path on this server, and
+    plotly.js is the installed plotly package's own file."""
+    html = client.get("/").text
+    refs = re.findall(r'(?:src|href)="([^"]+)"', html)
+    assert "/vendor/plotly.min.js" in refs and "/static/app.js" in refs
+    for ref in refs:
+        assert not re.match(r"^(https?:)?//", ref), f"external asset {ref}"
+        if ref.startswith("/") and not ref.startswith(("/api/", "/openapi")):
+            assert client.get(ref).status_code == 200, ref
+    for name in ("app.js", "style.css"):
+        text = client.get(f"/static/{name}").text
+        assert not re.search(r"https?://", text), f"{name} names a network address"
+    raw = (resources.files("plotly") / "package_data" / "plotly.min.js").read_bytes()
+    r = client.get("/vendor/plotly.min.js", headers={"Accept-Encoding": "identity"})
+    assert r.status_code == 200 and r.content == raw
+    r = client.get("/vendor/plotly.min.js", headers={"Accept-Encoding": "gzip"})
+    assert r.headers["content-encoding"] == "gzip" and r.content == raw  # httpx decompresses
+
+
+def test_limits_route(client):
+    lim = client.get("/api/limits").json()
+    assert lim["max_cells"] == TEST_LIMITS["max_cells"] and lim["timeout_s"] == TEST_LIMITS["timeout_s"]
+    assert Limits().max_cells == 200_000  # the served default, documented in tianwen.web.limits
+
+
+# -------------------------------------------------------------------------------------------------------------
+# the same numbers as the library (and so as the CLI)
+# -------------------------------------------------------------------------------------------------------------
+
+DEP = {"start": "2020-06-01", "end": "2020-09-01"}
+ARR = {"start": "2020-11-01", "end": "2021-10-01"}
+
+
+def test_porkchop_is_the_library_grid(client):
+    """Every variable equals tianwen.porkchop.porkchop's, to the decimals the API sends (half a unit of the last
+    decimal); the minima are the CLI's (tianwen.cli._minima)."""
+    from tianwen.cli import _minima
+    from tianwen.porkchop import porkchop
+
+    r = client.post("/api/porkchop", json={"departure": DEP, "arrival": ARR, "step_days": 5,
+                                           "parking_alt_km": 200, "capture": {"periapsis_alt_km": 400,
+                                                                              "apoapsis_alt_km": 40000}})
+    assert r.status_code == 200, r.text[:300]
+    assert r.headers["content-type"].startswith("application/json")
+    d = r.json()
+    ds = porkchop((DEP["start"], DEP["end"]), (ARR["start"], ARR["end"]), step_days=5.0, parking_alt_km=200,
+                  capture=(400, 40000))
+    assert d["shape"] == [ds.sizes["departure"], ds.sizes["arrival"]]
+    assert d["departure"][0] == "2020-06-01T00:00:00Z" and d["arrival"][-1] == "2021-09-27T00:00:00Z"
+    assert set(d["variables"]) == set(ds.data_vars)
+    from tianwen.web.compute import _DECIMALS
+
+    for k, var in d["variables"].items():
+        got = np.array([[np.nan if x is None else x for x in row] for row in var["values"]], dtype=float)
+        want = ds[k].values.astype(float)
+        assert np.array_equal(np.isnan(got), np.isnan(want)), k
+        tol = 0.5 * 10.0 ** -_DECIMALS.get(k, 4) + 1e-12
+        assert np.nanmax(np.abs(got - want)) <= tol, k
+        assert var["units"] == ds[k].attrs["units"]
+    cli = _minima(ds)
+    assert [(m["type"], m["c3_km2s2"]) for m in d["minima"]] == [(m["type"], m["c3_km2s2"]) for m in cli]
+    assert [m["departure"][:10] for m in d["minima"]] == [m["launch"] for m in cli]
+    names = {m["name"] for m in d["missions"]}
+    assert {"Tianwen-1", "Hope", "Mars 2020"} <= names  # launched in July 2020, inside the window
+
+
+def test_porkchop_of_the_2020_opportunity(client):
+    """The opportunity form uses tianwen.windows.plot_window, like `tianwen porkchop --opportunity 2020`; its
+    Type I minimum is the README's 13.09 km^2/s^2 on 2020-07-19 (on a 2-day grid: within 0.05)."""
+    from tianwen.windows import plot_window
+
+    d = client.post("/api/porkchop", json={"opportunity": 2020, "step_days": 2}).json()
+    dep, arr, label = plot_window(2020)
+    assert d["opportunity"] == label == "2020"
+    assert d["departure_window"] == list(dep) and d["arrival_window"] == list(arr)
+    t1 = next(m for m in d["minima"] if m["type"] == "I")
+    assert abs(t1["c3_km2s2"] - 13.09) < 0.05 and t1["departure"][:7] == "2020-07"
+
+
+def test_transfer_is_the_porkchop_cell_and_its_lambert_arc(client):
+    """The numbers are tianwen.porkchop.transfers' for that cell; the arc starts at the Earth and, propagated
+    two-body (tianwen.kepler.propagate), ends at Mars: the Lambert problem solved, to ~1 km."""
+    from tianwen.ephemeris import ICRF_TO_ECLIPTIC, heliocentric_state
+    from tianwen.porkchop import transfers
+    from tianwen.time import epoch
+
+    body = {"departure": "2020-07-19", "arrival": "2021-01-27", "points": 120, "frame": "icrf"}
+    t = client.post("/api/transfer", json=body).json()
+    dep = epoch("2020-07-19").to("tdb")
+    tof = float(epoch("2021-01-27") - epoch("2020-07-19"))
+    cell = transfers("earth", "mars", dep, tof)
+    for key, name in (("c3", "c3_km2s2"), ("vinf_arr", "vinf_arr_kms"), ("dla", "dla_deg"), ("rla", "rla_deg"),
+                      ("transfer_angle", "transfer_angle_deg")):
+        assert t["numbers"][name]["value"] == pytest.approx(float(cell[key]), abs=1e-6), name
+    assert t["numbers"]["tof_days"]["value"] == pytest.approx(tof, abs=1e-6)
+    assert t["numbers"]["transfer_type"]["value"] == 1
+    r = np.array(t["trajectory"]["r_km"])
+    assert r.shape == (120, 3)
+    r_e, _ = heliocentric_state("earth", dep)
+    r_m, _ = heliocentric_state("mars", epoch("2021-01-27").to("tdb"))
+    assert np.linalg.norm(r[0] - r_e[0]) < 1e-3
+    assert np.linalg.norm(r[-1] - r_m[0]) < 5.0  # km, after 192 days of two-body flight
+    dv = np.array(t["departure_state"]["v_kms"]) - np.array(t["departure_state"]["planet_v_kms"])
+    assert float(dv @ dv) == pytest.approx(t["numbers"]["c3_km2s2"]["value"], abs=1e-6)
+    mars = t["orbits"]["mars"]
+    assert mars["period_days"] == pytest.approx(687.0, abs=2.0) and len(mars["r_km"]) >= 120
+    # The ecliptic frame is the same arc rotated.
+    e = client.post("/api/transfer", json=dict(body, frame="ecliptic")).json()
+    assert np.allclose(np.array(e["trajectory"]["r_km"]), r @ ICRF_TO_ECLIPTIC.T, atol=1e-3)
+
+
+def test_transfer_oem_download(client):
+    """CCSDS OEM 2.0 (KVN): version, metadata block, one data line per point whose state is the transfer's."""
+    body = {"departure": "2020-07-19", "arrival": "2021-01-27", "points": 25, "frame": "icrf"}
+    r = client.post("/api/transfer/oem", json=body)
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/plain")
+    assert 'attachment; filename="tianwen_earth_mars_2020-07-19.oem"' == r.headers["content-disposition"]
+    lines = r.text.splitlines()
+    assert lines[0].replace(" ", "") == "CCSDS_OEM_VERS=2.0"
+    meta = lines[lines.index("META_START") + 1: lines.index("META_STOP")]
+    keys = dict(re.split(r"\s*=\s*", m, maxsplit=1) for m in meta if "=" in m)
+    assert keys["CENTER_NAME"] == "SUN" and keys["TIME_SYSTEM"] in ("TDB", "UTC")
+    assert keys["REF_FRAME"] in ("ICRF", "EME2000")
+    data = [ln.split() for ln in lines if re.match(r"^\d{4}-\d{2}-\d{2}T", ln)]
+    assert len(data) == 25 and all(len(row) == 7 for row in data)
+    t = client.post("/api/transfer", json=body).json()
+    assert np.allclose([float(x) for x in data[0][1:4]], t["trajectory"]["r_km"][0], atol=1e-3)
+    assert np.allclose([float(x) for x in data[-1][4:7]], t["trajectory"]["v_kms"][-1], atol=1e-6)
+
+
+def test_windows_is_the_library_survey(client):
+    from tianwen.windows import windows
+
+    d = client.post("/api/windows", json={"year_from": 2020, "year_to": 2020}).json()
+    want = [w.as_json() for w in windows(2020, 2020)]
+    got = [{k: v for k, v in row.items() if k not in ("launch_utc", "arrival_utc")} for row in d["rows"]]
+    assert got == want
+    first = d["rows"][0]
+    assert first["launch_utc"].startswith(first["launch"]) and first["launch_utc"].endswith("Z")
+
+
+def test_history_is_the_library_record(client):
+    from tianwen.history import history
+
+    d = client.post("/api/history", json={"since": 2016, "until": 2020}).json()
+    opps, summary = history(2016, 2020)
+    assert d["summary"] == {k: summary[k] for k in ("since", "until", "opportunities", "with_launch")}
+    assert [o["label"] for o in d["opportunities"]] == [o.label for o in opps]
+    tw = [m for o in d["opportunities"] for m in o["missions"] if m["name"] == "Tianwen-1"][0]
+    assert tw["in_window"] and tw["arc"]["type"] == "I" and tw["launch"] == "2020-07-23"
+
+
+def test_mission_view_is_the_reconstruction(client):
+    """`POST /api/mission` is `tianwen mission NAME --json` (tianwen.reconstruct) plus the cruise sampled for the
+    3-D view; its OEM download is tianwen.oem's. 501 with a clear message while that module is absent."""
+    from tianwen.web.compute import available
+
+    r = client.post("/api/mission", json={"name": "tianwen-1", "points": 50})
+    if not available()["mission"]:
+        assert r.status_code == 501 and "not in this installation" in r.json()["detail"]
+        return
+    from tianwen.reconstruct import reconstruct
+
+    assert r.status_code == 200, r.text[:300]
+    m = r.json()
+    want = reconstruct("tianwen-1").as_json()
+    for key in ("name", "launch_utc", "arrival_utc", "tof_days", "lambert", "moi_dv_kms", "corrector_iterations"):
+        assert m[key] == want[key], key
+    assert len(m["trajectory"]["r_km"]) == 50 and set(m["orbits"]) == {"earth", "mars"}
+    assert len(m["manoeuvre_positions"]) == len(want["manoeuvres"])
+    o = client.post("/api/mission/oem", json={"name": "tianwen-1", "step_s": 86400})
+    assert o.status_code == 200 and o.text.startswith("CCSDS_OEM_VERS = 2.0")
+    assert "OBJECT_NAME = Tianwen-1" in o.text and "OBJECT_ID = 2020-049A" in o.text
+    assert o.headers["content-disposition"] == 'attachment; filename="tianwen_tianwen-1_cruise.oem"'
+    one_line_error(client.post("/api/mission/oem", json={"name": "tianwen-1", "step_s": 60}), 422)
+
+
+def test_geometry_view_is_tracking(client):
+    """`POST /api/geometry` is tianwen.tracking's geometry on the CLI's UTC grid, with its conjunctions and
+    passes; a mission's reconstructed cruise can be the target."""
+    from tianwen.web.compute import available
+
+    r = client.post("/api/geometry", json={"start": "2021-01-01", "end": "2021-03-01", "step_hours": 24})
+    if not available()["geometry"]:
+        assert r.status_code == 501 and "not in this installation" in r.json()["detail"]
+        return
+    from tianwen.tracking import geometry, utc_grid
+
+    assert r.status_code == 200, r.text[:300]
+    g = r.json()
+    ds = geometry("mars", utc_grid("2021-01-01", "2021-03-01", 1.0))
+    assert len(g["epochs_utc"]) == 60 and g["epochs_utc"][0] == "2021-01-01T00:00:00Z"
+    lt = np.array(g["variables"]["light_time_s"]["values"], dtype=float)
+    assert np.allclose(lt, ds.light_time_s.values, atol=1e-6)
+    assert np.all((lt > 150) & (lt < 1400))  # Earth–Mars one-way light time: 3 to 22 minutes
+    stations = client.get("/api/stations").json()
+    assert "kashi" in {s["name"] for s in stations}
+    r = client.post("/api/geometry", json={"target": "tianwen-1", "start": "2021-02-01", "end": "2021-02-05",
+                                           "step_hours": 6, "station": "kashi"})
+    assert r.status_code == 200, r.text[:300]
+    g = r.json()
+    assert "elevation_deg" in g["variables"] and len(g["passes"]) >= 3  # one pass a day over Kashi
+
+
+# -------------------------------------------------------------------------------------------------------------
+# bad input: 4xx with one line, never a 500
+# -------------------------------------------------------------------------------------------------------------
+
+BAD = [
+    ("/api/porkchop", '{"opportunity": 20', 400, "malformed JSON"),
+    ("/api/porkchop", "", 422, "JSON object is required"),
+    ("/api/porkchop", "[]", 422, "object"),
+    ("/api/porkchop", '{"opportunity": 2020, "bogus": 1}', 422, "bogus"),
+    ("/api/porkchop", '{"opportunity": 2020, "step_days": NaN}', 422, "finite"),
+    ("/api/porkchop", '{"opportunity": 2020, "step_days": -1}', 422, "step_days"),
+    ("/api/porkchop", '{}', 422, "opportunity"),
+    ("/api/porkchop", '{"opportunity": 2021}', 422, "no earth-mars opportunity"),
+    ("/api/porkchop", json.dumps({"opportunity": 2020, "departure": DEP, "arrival": ARR}), 422, "not both"),
+    ("/api/porkchop", json.dumps({"departure": {"start": "2020-09-01", "end": "2020-05-01"}, "arrival": ARR}), 422,
+     "reversed"),
+    ("/api/porkchop", json.dumps({"departure": {"start": "2060-01-01", "end": "2060-03-01"},
+                                  "arrival": {"start": "2060-09-01", "end": "2061-03-01"}}), 422, "outside de421"),
+    ("/api/porkchop", json.dumps({"departure": {"start": "2020-01-01", "end": "2020-12-31"},
+                                  "arrival": {"start": "2020-06-01", "end": "2021-12-31"}, "step_days": 0.5}),
+     422, "limit of 60,000 cells"),
+    ("/api/porkchop", json.dumps({"departure": {"start": "2020-01-01", "end": "2023-01-01"}, "arrival": ARR,
+                                  "step_days": 30}), 422, "limit of 800 days"),
+    ("/api/porkchop", json.dumps({"departure": {"start": "2020-02-30", "end": "2020-03-01"}, "arrival": ARR}), 422,
+     "calendar"),
+    ("/api/porkchop", json.dumps({"departure": {"start": "July 2020", "end": "2020-09-01"}, "arrival": ARR}), 422,
+     "pattern"),
+    ("/api/porkchop", json.dumps({"opportunity": 2020, "target": "earth"}), 422, "same body"),
+    ("/api/porkchop", json.dumps({"opportunity": 2020, "target": "pluto"}), 422, "target"),
+    ("/api/porkchop", json.dumps({"departure": DEP, "arrival": ARR, "n": [5000, 5000]}), 422, "n ="),
+    ("/api/transfer", json.dumps({"departure": "2020-07-19", "arrival": "2020-07-01"}), 422, "not after"),
+    ("/api/transfer", json.dumps({"departure": "2020-07-19"}), 422, "exactly one"),
+    ("/api/transfer", json.dumps({"departure": "2020-07-19", "arrival": "2021-01-27", "points": 4000}), 422,
+     "at most 500"),
+    ("/api/windows", json.dumps({"year_from": 2030, "year_to": 2020}), 422, "before"),
+    ("/api/windows", json.dumps({"year_from": 2020, "year_to": 2030}), 422, "limit of 2 years"),
+    ("/api/windows", json.dumps({"year_from": "soon", "year_to": 2030}), 422, "year_from"),
+    ("/api/history", json.dumps({"since": 1960}), 422, "limit of 6 years"),
+    ("/api/history", json.dumps({"since": 2020, "until": 2010}), 422, "before"),
+    ("/api/history", json.dumps({"margin_km2s2": 0}), 422, "margin_km2s2"),
+    ("/api/geometry", json.dumps({"start": "2021-01-01", "end": "2020-01-01"}), None, None),
+    ("/api/nowhere", "{}", 404, "Not Found"),
+]
+
+
+@pytest.mark.parametrize("path,body,status,words", BAD, ids=[f"{p} {b[:40]}" for p, b, _, _ in BAD])
+def test_bad_input_is_a_clear_4xx(client, path, body, status, words):
+    r = client.post(path, content=body, headers={"Content-Type": "application/json"})
+    if status is None:  # depends on whether the view's module is installed
+        assert r.status_code in (422, 501), r.text[:300]
+        return
+    detail = one_line_error(r, status)
+    if words:
+        assert words.lower() in detail.lower(), detail
+
+
+def test_body_size_and_method_limits(client):
+    one_line_error(client.post("/api/porkchop", content=b"{" + b" " * 70_000 + b"}",
+                               headers={"Content-Type": "application/json"}), 413)
+    one_line_error(client.get("/api/porkchop"), 405)
+    r = client.post("/api/porkchop", content="opportunity=2020", headers={"Content-Type": "text/plain"})
+    assert 400 <= r.status_code < 500
+
+
+# -------------------------------------------------------------------------------------------------------------
+# limits that keep the server alive: cache, coalescing, busy, timeout
+# -------------------------------------------------------------------------------------------------------------
+
+
+def test_cache_and_identical_requests_share_one_computation(client):
+    pool = client.app.state.pool
+    body = {"departure": {"start": "2022-08-01", "end": "2022-10-01"},
+            "arrival": {"start": "2023-03-01", "end": "2023-09-01"}, "step_days": 3}
+    before = dict(pool.stats)
+    with ThreadPoolExecutor(4) as ex:
+        rs = list(ex.map(lambda _: client.post("/api/porkchop", json=body), range(4)))
+    assert all(r.status_code == 200 for r in rs) and len({r.content for r in rs}) == 1
+    assert pool.stats["computed"] - before["computed"] == 1
+    assert (pool.stats["coalesced"] + pool.stats["cache_hits"]) - (before["coalesced"] + before["cache_hits"]) == 3
+    info = pool.cache.info()
+    assert 0 < info["entries"] <= info["max_entries"] and info["bytes"] <= info["max_bytes"]
+
+
+def test_cache_is_bounded():
+    from tianwen.web.pool import Result, ResultCache
+
+    cache = ResultCache(max_entries=3, max_bytes=10_000)
+    for k in range(10):
+        cache.put(k, Result("application/json", b"x" * 2000, b"", 0.0))
+    assert cache.info()["entries"] <= 3 and cache.info()["bytes"] <= 10_000
+    assert cache.get(9) is not None and cache.get(0) is None
+
+
+def test_busy_and_timeout_never_hang_the_server():
+    """One cold process, no queue: a second request while the first computes is refused at once (503); the
+    first, over its 0.3 s limit (it imports NumPy, Numba and xarray), is stopped with 504 and its process
+    replaced; the server answers its health check throughout, and the new process computes."""
+    pool = Pool(1, timeout_s=0.3, queue_timeout_s=30, max_queue=0, warm=False)
+    app = create_app(Limits(processes=1, timeout_s=0.3, max_queue=1), pool=pool)
+    try:
+        with TestClient(app) as c:
+            deadline = time.time() + 60
+            while pool.ready < 1 and time.time() < deadline:
+                time.sleep(0.1)
+            from tianwen.web.models import PorkchopRequest
+
+            slow = PorkchopRequest(departure=DEP, arrival=ARR, step_days=1).model_dump(mode="json")
+            fut = pool.submit("porkchop", slow, web_limits().for_workers())
+            with pytest.raises(Busy):
+                pool.submit("porkchop", dict(slow, step_days=2), web_limits().for_workers()).result(30)
+            with pytest.raises(Timeout):
+                fut.result(60)
+            t0 = time.perf_counter()
+            assert c.get("/api/health").status_code == 200 and time.perf_counter() - t0 < 2.0
+            r = c.post("/api/porkchop", json=dict(slow, step_days=3))
+            detail = r.json()["detail"]
+            assert r.status_code in (503, 504), detail  # 504 if it ran; 503 if the replacement was not up yet
+            deadline = time.time() + 60
+            while pool.ready < 1 and time.time() < deadline:
+                time.sleep(0.1)
+            assert pool.stats["timeouts"] >= 1 and pool.stats["restarts"] >= 1
+            # The replacement computes (given the time to import what it needs).
+            bad = PorkchopRequest(opportunity=2020, origin="mars", target="mars").model_dump(mode="json")
+            with pytest.raises(BadInput, match="same body"):
+                pool.submit("porkchop", bad, web_limits().for_workers(), timeout_s=120).result(150)
+    finally:
+        pool.close()
+
+
+# -------------------------------------------------------------------------------------------------------------
+# `tianwen serve`
+# -------------------------------------------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_serve_command_starts_and_stops():
+    """`tianwen serve` answers its health check at once (before its compute processes are up) and the page,
+    then stops cleanly on Ctrl-C."""
+    import httpx
+
+    port = _free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "tianwen", "serve", "--port", str(port), "--processes", "1"],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.time() + 60
+        health = None
+        while time.time() < deadline:
+            try:
+                health = httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=2).json()
+                break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        assert health is not None and health["workers"]["processes"] == 1
+        assert "tianwen" in httpx.get(f"http://127.0.0.1:{port}/", timeout=5).text
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            out, _ = proc.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            out, _ = proc.communicate()
+    assert proc.returncode in (0, -signal.SIGINT, 130), out[-2000:]
+    assert f"http://127.0.0.1:{port}/" in out
+
+
+def test_serve_refuses_a_bad_port():
+    r = subprocess.run([sys.executable, "-m", "tianwen", "serve", "--port", "70000"], capture_output=True, text=True,
+                       timeout=60)
+    assert r.returncode == 2 and "--port" in r.stderr and "Traceback" not in r.stderr
+
+
+# -------------------------------------------------------------------------------------------------------------
+# property-based fuzzing of the OpenAPI schema
+# -------------------------------------------------------------------------------------------------------------
+
+schemathesis = pytest.importorskip("schemathesis", reason="schemathesis is a test dependency: pip install schemathesis")
+from hypothesis import HealthCheck, settings  # noqa: E402
+
+_OPTIONAL_VIEWS = ("/api/mission", "/api/mission/oem", "/api/geometry", "/api/stations")
+
+
+# The schema is the app's own (no request needed); the app's lifespan starts the shared processes on the first
+# call. (schemathesis.pytest.from_fixture would be lazier, but it does not run under pytest 9.)
+fuzz = schemathesis.openapi.from_dict(create_app(web_limits(), pool=shared_pool()).openapi())
+fuzz.app = create_app(web_limits(), pool=shared_pool())
+fuzz.config.generation.update(modes=[schemathesis.GenerationMode.POSITIVE, schemathesis.GenerationMode.NEGATIVE],
+                              max_examples=FUZZ_EXAMPLES)
+
+
+def wait_ready(pool: Pool, n: int = 1, timeout_s: float = 300.0) -> Pool:
+    pool.start()
+    deadline = time.time() + timeout_s
+    while pool.ready < n and time.time() < deadline:
+        time.sleep(0.2)
+    assert pool.ready >= n, f"compute processes not ready after {timeout_s:g} s: {pool.health()}"
+    return pool
+
+
+@pytest.fixture
+def pool_ready():
+    return wait_ready(shared_pool())
+
+
+@fuzz.parametrize()
+@settings(max_examples=FUZZ_EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
+def test_fuzz_openapi_no_server_error(case, pool_ready):
+    """Schemathesis draws valid and invalid requests from /openapi.json (TIANWEN_FUZZ_EXAMPLES per operation and
+    mode, default 6): never a 5xx (501 only from a view whose module is absent), every error one line of JSON,
+    every success of the documented media type."""
+    response = case.call(timeout=TEST_LIMITS["timeout_s"] + 30)
+    status = response.status_code
+    ctype = response.headers.get("content-type", [""])
+    ctype = ctype[0] if isinstance(ctype, list) else ctype
+    if status == 501:
+        assert case.path in _OPTIONAL_VIEWS, case.path
+    else:
+        assert status < 500, f"{case.method} {case.path} {case.body!r} -> {status} {response.text[:300]}"
+    if status >= 400:
+        detail = response.json()["detail"]
+        assert isinstance(detail, str) and detail and "\n" not in detail
+    elif case.path.endswith("/oem"):
+        assert ctype.startswith("text/plain")
+    else:
+        assert ctype.startswith("application/json")
+        if case.path in ("/api/porkchop", "/api/transfer", "/api/windows", "/api/history"):
+            from schemathesis.checks import response_schema_conformance
+
+            case.validate_response(response, checks=[response_schema_conformance])
