@@ -29,13 +29,12 @@ from tianwen.arrival import (
 )
 from tianwen.bodies import BODIES, Body
 from tianwen.errors import TianwenError
-from tianwen.kepler import coe2rv, propagate, rv2coe
+from tianwen.kepler import coe2rv, propagate
 from tianwen.time import epoch
 
 MARS = BODIES["mars"]
 MU = MARS.gm_km3_s2
 R_MARS = MARS.radius_km
-DEG = math.pi / 180.0
 
 
 def unit(v):

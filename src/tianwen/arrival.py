@@ -309,9 +309,20 @@ class FiniteBurn(NamedTuple):
     apoapsis_alt_km: np.ndarray  #: cut-off orbit
 
 
-def _powered_arc(r0, v0, m0, duration, mu, acc_num, mdot, rtol):
-    """Integrate the planar thrust arc (thrust opposite to velocity) for ``duration`` s; final (r, v, m)."""
+def _powered_arc(r0, v0, m0, duration, mu, acc_num, mdot, rtol, e_stop):
+    """Integrate the planar thrust arc (thrust opposite to velocity) for ``duration`` s; final (r, v, m).
+
+    The arc stops early if the specific energy falls to ``e_stop`` (well below the target): the root finder
+    only needs to know it is past the target there, and flying on towards zero speed, where the thrust
+    direction turns over, would make the equations stiff.
+    """
     from scipy.integrate import solve_ivp
+
+    def deep(_t, y):
+        return 0.5 * (y[2] * y[2] + y[3] * y[3]) - mu / math.hypot(y[0], y[1]) - e_stop
+
+    deep.terminal = True
+    deep.direction = -1.0
 
     def rhs(_t, y):
         x, yy, vx, vy, m = y
@@ -322,7 +333,7 @@ def _powered_arc(r0, v0, m0, duration, mu, acc_num, mdot, rtol):
 
     y0 = (r0[0], r0[1], v0[0], v0[1], m0)
     sol = solve_ivp(rhs, (0.0, duration), y0, method="DOP853", rtol=rtol, atol=1e-12 * max(1.0, abs(r0[0])),
-                    first_step=min(duration / 50.0, 1.0) if duration > 0 else None)
+                    first_step=min(duration / 50.0, 1.0) if duration > 0 else None, events=deep)
     y = sol.y[:, -1]
     return y[0:2], y[2:4], y[4]
 
@@ -346,7 +357,7 @@ def _finite_burn_one(vinf, rp, ra, thrust, isp, m0, mu, radius, rtol):
 
     def cutoff(tau):
         r0, v0 = propagate(rp_vec, vp_vec, -0.5 * tau, mu)
-        return _powered_arc(r0[:2], v0[:2], m0, tau, mu, acc_num, mdot, rtol)
+        return _powered_arc(r0[:2], v0[:2], m0, tau, mu, acc_num, mdot, rtol, 1.5 * e_target)
 
     def energy_excess(tau):
         r, v, _m = cutoff(tau)
