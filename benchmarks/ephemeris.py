@@ -34,6 +34,7 @@ import time
 import tracemalloc
 
 import numpy as np
+from _common import machine  # noqa: E402
 
 READERS = ("tianwen", "jplephem", "skyfield")
 # (label, reader, extra environment of its child process)
@@ -41,20 +42,6 @@ RUNS = (("tianwen", "tianwen", {}), ("tianwen (1 thread)", "tianwen", {"NUMBA_NU
         ("jplephem", "jplephem", {}), ("skyfield", "skyfield", {}))
 JD_START, JD_END = 2415020.5, 2469807.5  # 1900-01-01 .. 2050-01-01 TDB
 SUBSAMPLE = 1000
-
-
-def machine() -> str:
-    model = platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    model = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        pass
-    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-    return f"{model}, {os.cpu_count()} logical cores, Python {platform.python_version()}; load average {load}"
 
 
 def version(name: str) -> str:

@@ -32,6 +32,7 @@ import sys
 import time
 
 import numpy as np
+from _common import _missing, import_optional, import_pykep, machine  # noqa: E402
 
 DEPARTURE = ("2020-05-01", "2020-09-30")
 ARRIVAL = ("2020-12-01", "2021-10-31")
@@ -43,48 +44,6 @@ TARGET_S = 0.5  # the goal: the 1000 x 1000 grid in under 0.5 s on 2 cores
 # ---------------------------------------------------------------------------------------------------------
 
 
-def _missing(name: str, err: BaseException | None = None) -> None:
-    if err is None or isinstance(err, ModuleNotFoundError):
-        print(f"{name}: not installed (pip install tianwen[bench])")
-    else:
-        print(f"{name}: import failed ({type(err).__name__}: {err}); skipped")
-
-
-def import_optional(name: str):
-    try:
-        return importlib.import_module(name)
-    except Exception as err:  # noqa: BLE001 - any failure means "skip this peer"
-        _missing(name.split(".")[0], err)
-        return None
-
-
-def import_pykep():
-    """``import pykep`` that survives pykep 3.0.1's PyPI wheel (see benchmarks/lambert.py).
-
-    The wheel lacks ``pykep/trajopt/gym/tops/_tops_*.json``, read at import time; reads of those missing
-    files are answered with ``{}`` while importing.
-    """
-    real_open = io.open
-
-    def patched_open(file, mode="r", *args, **kwargs):
-        path = os.fspath(file) if isinstance(file, (str, bytes, os.PathLike)) else None
-        if isinstance(path, bytes):
-            path = path.decode(errors="replace")
-        if (path is not None and "r" in str(mode) and os.path.basename(path).startswith("_tops_")
-                and path.endswith(".json") and "trajopt" in path and not os.path.exists(path)):
-            return io.StringIO("{}")
-        return real_open(file, mode, *args, **kwargs)
-
-    io.open = builtins.open = patched_open
-    try:
-        return importlib.import_module("pykep")
-    except Exception as err:  # noqa: BLE001
-        _missing("pykep", err)
-        return None
-    finally:
-        io.open = builtins.open = real_open
-
-
 def version(name: str) -> str:
     try:
         from importlib.metadata import version as _v
@@ -92,20 +51,6 @@ def version(name: str) -> str:
         return _v(name)
     except Exception:  # noqa: BLE001
         return "?"
-
-
-def machine() -> str:
-    model = platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    model = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        pass
-    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-    return f"{model}, {os.cpu_count()} logical cores, Python {platform.python_version()}; load average {load}"
 
 
 def de421_path() -> str:

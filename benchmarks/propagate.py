@@ -31,20 +31,7 @@ import platform
 import time
 
 import numpy as np
-
-
-def machine() -> str:
-    model = platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    model = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        pass
-    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-    return f"{model}, {os.cpu_count()} logical cores, Python {platform.python_version()}; load average {load}"
+from _common import machine  # noqa: E402
 
 
 def best_of(fn, repeats: int):
