@@ -34,6 +34,7 @@ import numpy as np
 from numba import njit, prange
 
 from . import lambert as _lam
+from .arrival import hyperbolic_dv  # noqa: F401 (also part of this module's API)
 from .bodies import GM_SUN, body as _body
 from .ephemeris import heliocentric_state
 from .errors import TianwenError
@@ -165,21 +166,6 @@ def transfers(origin, target, departure_tdb: Epoch, tof_days, *, revs: int = 0, 
     res["transfer_type"] = ttype.reshape(dep.shape)
     res["status"] = status.reshape(dep.shape)
     return res
-
-
-def hyperbolic_dv(vinf_kms, mu_km3_s2: float, periapsis_radius_km: float, apoapsis_radius_km: float | None = None):
-    """Impulsive burn at periapsis between a hyperbola of excess speed ``vinf`` and a closed orbit.
-
-    The closed orbit has the given periapsis radius and apoapsis radius (circular when ``apoapsis_radius_km``
-    is None). ``dv = sqrt(vinf^2 + 2 mu / rp) - sqrt(mu (2 / rp - 1 / a))`` (vis-viva at periapsis).
-    """
-    rp = float(periapsis_radius_km)
-    ra = rp if apoapsis_radius_km is None else float(apoapsis_radius_km)
-    if not (rp > 0 and ra >= rp):
-        raise TianwenError(f"orbit radii periapsis {rp} km, apoapsis {ra} km: need 0 < periapsis <= apoapsis")
-    a = 0.5 * (rp + ra)
-    vinf = np.asarray(vinf_kms, dtype=float)
-    return np.sqrt(vinf * vinf + 2.0 * mu_km3_s2 / rp) - math.sqrt(mu_km3_s2 * (2.0 / rp - 1.0 / a))
 
 
 def _window(value, what: str, scale: str = "utc") -> tuple[Epoch, Epoch]:
