@@ -65,8 +65,8 @@ def arrival_vinf(launch_utc, arrival_utc):
 # Impulsive capture
 # ----------------------------------------------------------------------------------------------------------------
 
-# Curtis's constants for the example: mu_sun 1.327e11 km^3/s^2, Earth and Mars on circular orbits of radius
-# 149.6e6 and 227.9e6 km, mu_Mars 42830 km^3/s^2, Mars radius 3396 km (Curtis Table A.1/A.2).
+# Curtis's constants for the example (as in the transcription cited below): mu_sun 1.327e11 km^3/s^2, Earth and
+# Mars on circular orbits of radius 149.6e6 and 227.9e6 km, mu_Mars 42830 km^3/s^2, Mars radius 3396 km.
 CURTIS_MARS = Body("mars (Curtis)", 499, 42830.0, 3396.0)
 
 
@@ -131,13 +131,15 @@ def test_curtis_periapsis_minimises_capture_dv():
 def test_hyperbolic_dv_matches_curtis_departure_example():
     """Curtis (3rd ed.) Example 8.3, the helper porkchop uses: from a 300 km circular parking orbit (R 6378 km,
     mu 398600) a v-infinity of 2.943 km/s needs 3.590 km/s (printed to 4 figures). Same as tianwen.porkchop's
-    copy to rounding, so porkchop can import this one."""
+    copy to rounding, NaN cells included, so porkchop can import this one."""
     from tianwen.porkchop import hyperbolic_dv as porkchop_dv
 
     assert abs(float(hyperbolic_dv(2.943, 398600.0, 6378.0 + 300.0)) - 3.590) < 5e-4
     vinf = np.linspace(0.0, 6.0, 13)
     np.testing.assert_allclose(hyperbolic_dv(vinf, MU, R_MARS + 400.0, R_MARS + 60000.0),
                                porkchop_dv(vinf, MU, R_MARS + 400.0, R_MARS + 60000.0), rtol=1e-14)
+    # porkchop grids hold NaN where no transfer exists: NaN in, NaN out, as with porkchop's copy
+    assert np.isnan(hyperbolic_dv(np.array([np.nan, 3.0]), MU, R_MARS + 400.0)).tolist() == [True, False]
 
 
 def test_capture_dv_vis_viva_and_broadcasting():
@@ -263,24 +265,28 @@ def test_b_plane_target_reaches_periapsis_and_inclination(ascending):
 
 
 def test_patched_conic_state_at_the_sphere_of_influence():
-    """What a patched-conic design hands over: a state on the incoming asymptote at the sphere of influence
-    (r = B - D S with |r| = SOI 577,000 km, velocity sqrt(vinf^2 + 2 mu / r) along S), propagated with
-    tianwen.kepler.propagate. Neglecting the bending of the path outside the SOI changes |B| and the energy by
-    O(mu / (vinf^2 r_SOI)) ~ 1 %, so the periapsis altitude holds to 2 % of rp and the inclination to 0.5 deg.
+    """What a patched-conic design hands over: a state on the straight incoming asymptote at the sphere of
+    influence (r = B - D S with |r| = r_SOI = 577,239 km, bodies.BODIES["mars"].soi_km; speed
+    sqrt(vinf^2 + 2 mu / r_SOI) along S), flown with tianwen.kepler.propagate. Ignoring the bending before the
+    SOI overstates the angular momentum by the factor sqrt(1 + 2 eps), eps = mu / (vinf^2 r_SOI) (1.2 % here),
+    at the right energy; since rp grows as h^k with 1 < k < 2, the periapsis comes out high by between eps
+    and 2 eps (measured 1.9 %). The state lies in the targeted plane, so the inclination is exact (1e-9 deg).
     The exact hyperbola (periapsis_state) is tested above; this bounds the patched-conic hand-over itself."""
-    vinf_vec = np.array([1.2, -2.1, -0.75])  # km/s, EME2000; dec -15.8 deg, like a 2020-2021 arrival
+    vinf_vec = np.array([1.2, -2.1, -0.75])  # km/s, EME2000; declination -17.2 deg
     alt, inc = 400.0, 30.0
     target = b_plane_target(vinf_vec, alt, inc)
     s = unit(vinf_vec)
     soi = MARS.soi_km
     d = math.sqrt(soi**2 - float(target.b_mag_km) ** 2)
     r0 = target.b_vec_km - d * s
-    v0 = math.sqrt(float(np.dot(vinf_vec, vinf_vec)) + 2 * MU / soi) * s
+    vinf2 = float(np.dot(vinf_vec, vinf_vec))
+    v0 = math.sqrt(vinf2 + 2 * MU / soi) * s
     _, (r1, v1) = closest_approach(r0, v0, MU, 5 * 86400.0)
-    rp = float(np.linalg.norm(r1))
-    assert abs(rp - (R_MARS + alt)) < 0.02 * (R_MARS + alt)
+    eps = MU / (vinf2 * soi)
+    excess = (float(np.linalg.norm(r1)) - (R_MARS + alt)) / (R_MARS + alt)
+    assert eps < excess < 2 * eps
     h = np.cross(r1, v1)
-    assert abs(math.degrees(math.acos(h[2] / np.linalg.norm(h))) - inc) < 0.5
+    assert math.degrees(math.acos(h[2] / np.linalg.norm(h))) == pytest.approx(inc, abs=1e-9)
 
 
 def test_b_plane_target_unreachable_inclination_and_limits():
@@ -294,9 +300,8 @@ def test_b_plane_target_unreachable_inclination_and_limits():
     with pytest.raises(TianwenError, match=r"reachable inclinations .* 26\.5651 to 153\.4349 deg"):
         b_plane_target(vinf_vec, 400.0, 170.0)
     for asc in (True, False):
-        t = b_plane_target(vinf_vec, 400.0, dec, ascending=asc)
-        assert float(t.theta_deg) % 360.0 == pytest.approx(0.0, abs=1e-5) or float(t.theta_deg) == pytest.approx(
-            360.0, abs=1e-5)
+        theta = float(b_plane_target(vinf_vec, 400.0, dec, ascending=asc).theta_deg)
+        assert min(theta, 360.0 - theta) < 1e-5  # theta = arccos(1 +/- rounding): ~1e-6 deg
 
 
 def test_mars_pole_iau2015_and_mars_equator_targeting():

@@ -7,10 +7,10 @@ is a name (``"mars"``, the default) or any object with ``gm_km3_s2`` and ``radiu
 Capture (patched conic, impulsive at periapsis)
     :func:`capture_dv` is the vis-viva difference at the common periapsis of the approach hyperbola and the
     capture ellipse, ``dv = sqrt(vinf^2 + 2 mu / rp) - sqrt(mu (2 / rp - 1 / a))`` (Curtis, *Orbital
-    Mechanics for Engineering Students*, 3rd ed. 2014, sec. 8.8; Vallado, *Fundamentals of Astrodynamics and
-    Applications*, 4th ed. 2013, sec. 12.2). :func:`hyperbolic_dv` is the same burn in radii and ``mu``
-    (the helper :mod:`tianwen.porkchop` uses). :func:`capture_orbit` gives the ellipse's a, e, period and
-    speeds; :func:`apoapsis_alt_from_period` the apoapsis that gives a wanted period.
+    Mechanics for Engineering Students*, 3rd ed. 2014, sec. 8.8, planetary rendezvous; Vallado, *Fundamentals
+    of Astrodynamics and Applications*, 4th ed. 2013, ch. 12). :func:`hyperbolic_dv` is the same burn in
+    radii and ``mu`` (the helper :mod:`tianwen.porkchop` uses). :func:`capture_orbit` gives the ellipse's a,
+    e, period and speeds; :func:`apoapsis_alt_from_period` the apoapsis that gives a wanted period.
 
 Finite burn
     :func:`finite_burn` integrates the planar approach hyperbola under constant thrust held opposite to the
@@ -19,7 +19,7 @@ Finite burn
     the wanted capture ellipse. It reports the dv actually spent (``Isp g0 ln(m0 / m1)``), its excess over
     the impulsive dv (the gravity loss), the propellant, and the cut-off orbit's periapsis and apoapsis.
 
-B-plane (Kizner 1961, JPL External Publication 674; Vallado sec. 12.2)
+B-plane (W. Kizner, "A Method of Describing Miss Distances for Lunar and Interplanetary Trajectories", JPL)
     For a hyperbolic approach state: ``S`` is the unit vector along the *incoming* asymptote (the direction of
     the arrival v-infinity vector); ``T = (S x k) / |S x k|`` with ``k`` the reference pole (default the
     EME2000/ICRF z axis; ``reference_pole="mars"`` takes Mars's IAU 2015 north pole); ``R = S x T``, so that
@@ -192,7 +192,8 @@ def hyperbolic_dv(vinf_kms, mu_km3_s2, periapsis_radius_km, apoapsis_radius_km=N
     The closed orbit shares the hyperbola's periapsis radius and has the given apoapsis radius (circular when
     ``apoapsis_radius_km`` is None): ``dv = sqrt(vinf^2 + 2 mu / rp) - sqrt(mu (2 / rp - 1 / a))`` with
     ``a = (rp + ra) / 2`` (vis-viva at periapsis). The same number is the departure burn from that orbit onto
-    the hyperbola. All arguments broadcast.
+    the hyperbola. All arguments broadcast. A NaN ``vinf`` (a porkchop cell with no transfer) gives NaN;
+    bad radii, ``mu`` or a negative ``vinf`` raise :class:`TianwenError`.
 
     >>> round(float(hyperbolic_dv(2.943, 398600.0, 6378.0 + 300.0)), 3)   # Curtis (2014) Example 8.3: 3.590
     3.59
@@ -206,7 +207,12 @@ def hyperbolic_dv(vinf_kms, mu_km3_s2, periapsis_radius_km, apoapsis_radius_km=N
         i = np.broadcast_arrays(rp, ra, bad)
         raise TianwenError(f"orbit radii periapsis {float(i[0][bad].flat[0])} km, apoapsis "
                            f"{float(i[1][bad].flat[0])} km: need 0 < periapsis <= apoapsis")
-    vinf = _vinf(vinf_kms)
+    try:
+        vinf = np.asarray(vinf_kms, dtype=float)
+    except (TypeError, ValueError):
+        raise TianwenError(f"vinf_kms = {vinf_kms!r} is not a number (km/s)") from None
+    with np.errstate(invalid="ignore"):
+        _require(vinf < 0.0, vinf, "vinf_kms = {v} km/s is negative; the hyperbolic excess speed is >= 0")
     a = 0.5 * (rp + ra)
     return np.sqrt(vinf * vinf + 2.0 * mu / rp) - np.sqrt(mu * (2.0 / rp - 1.0 / a))
 
@@ -233,7 +239,7 @@ def capture_dv(vinf_kms, periapsis_alt_km, apoapsis_alt_km, *, body="mars"):
     """
     b = _resolve(body)
     rp, ra = _orbit_radii(periapsis_alt_km, apoapsis_alt_km, b)
-    return hyperbolic_dv(vinf_kms, b.gm_km3_s2, rp, ra)
+    return hyperbolic_dv(_vinf(vinf_kms), b.gm_km3_s2, rp, ra)
 
 
 class CaptureOrbit(NamedTuple):
@@ -667,7 +673,7 @@ def entry_conditions(vinf_kms, periapsis_alt_km, entry_alt_km=125.0, *, body="ma
     (azimuth of the inertial velocity, clockwise from north) are given: the atmosphere co-rotates at
     ``omega r cos(latitude)`` eastward, ``omega`` from ``rotation_deg_per_day`` (default: Mars, IAU 2015
     350.891982443297 deg/day; Earth 360.9856235). The entry interface is at the mean radius plus
-    ``entry_alt_km`` (125 km by default, the value Tianwen-1's and NASA's Mars landers quote).
+    ``entry_alt_km`` (125 km by default, the entry altitude published for Tianwen-1, data/missions/tianwen-1.toml).
     """
     b = _resolve(body)
     mu = b.gm_km3_s2
