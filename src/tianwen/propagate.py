@@ -200,11 +200,33 @@ def _body_states_many(tab, b, ts, r, v):
         _body_state(tab, b, ts[q], r[q], v[q])
 
 
+@njit(inline="always", **_jit)
+def _point_source(k, sx, sy, sz, with_stm):
+    """Field ``k s / |s|^3`` of an inverse-square source at ``-s`` from the spacecraft and, when the STM is
+    integrated, its gradient ``k (I / |s|^3 - 3 s s^T / |s|^5)`` as (xx, yy, zz, xy, xz, yz).
+
+    Gravity of a body at ``p`` is ``k = -GM``, ``s = r - p``; solar radiation pressure is ``k = srp_k``,
+    ``s = r - r_sun``."""
+    s2 = sx * sx + sy * sy + sz * sz
+    is3 = 1.0 / (s2 * math.sqrt(s2))
+    gxx = gyy = gzz = gxy = gxz = gyz = 0.0
+    if with_stm:
+        is5 = 3.0 * is3 / s2
+        gxx = k * (is3 - sx * sx * is5)
+        gyy = k * (is3 - sy * sy * is5)
+        gzz = k * (is3 - sz * sz * is5)
+        gxy = -k * sx * sy * is5
+        gxz = -k * sx * sz * is5
+        gyz = -k * sy * sz * is5
+    return k * sx * is3, k * sy * is3, k * sz * is3, gxx, gyy, gzz, gxy, gxz, gyz
+
+
 @njit(**_jit)
 def _rhs(t, y, dy, tab):
     """Time derivative of the state ``y`` (r, v and, when ``len(y) == 42``, the STM row-major) at ``t`` s.
 
     ``par = (gm_center, t_offset_s, srp_k, relativity, c_kms)``; ``ipar = (n_bodies, sun_index, unused)``.
+    The gravity gradient G (symmetric) is accumulated only when the STM is integrated.
     """
     gm = tab[3]
     par = tab[4]
@@ -215,75 +237,53 @@ def _rhs(t, y, dy, tab):
     srp_k = par[2]
     with_stm = y.shape[0] == 42
     rx, ry, rz = y[0], y[1], y[2]
-    r2 = rx * rx + ry * ry + rz * rz
-    r1 = math.sqrt(r2)
-    ir3 = 1.0 / (r2 * r1)
-    ax = -gmc * rx * ir3
-    ay = -gmc * ry * ir3
-    az = -gmc * rz * ir3
-    # Gravity gradient G (symmetric): only when the STM is integrated.
-    gxx = gyy = gzz = gxy = gxz = gyz = 0.0
-    if with_stm:
-        ir5 = 3.0 * ir3 / r2
-        gxx = -gmc * (ir3 - rx * rx * ir5)
-        gyy = -gmc * (ir3 - ry * ry * ir5)
-        gzz = -gmc * (ir3 - rz * rz * ir5)
-        gxy = gmc * rx * ry * ir5
-        gxz = gmc * rx * rz * ir5
-        gyz = gmc * ry * rz * ir5
+    ax, ay, az, gxx, gyy, gzz, gxy, gxz, gyz = _point_source(-gmc, rx, ry, rz, with_stm)
     for b in range(nb):
         g = gm[b]
         if g == 0.0 and not (b == sun and srp_k != 0.0):
             continue
         px, py, pz = _body_pos(tab, b, t)
+        sx, sy, sz = rx - px, ry - py, rz - pz
         if g != 0.0:
-            dx, dyy, dz = px - rx, py - ry, pz - rz
-            d2 = dx * dx + dyy * dyy + dz * dz
-            d1 = math.sqrt(d2)
-            id3 = 1.0 / (d2 * d1)
+            # Direct term, then the indirect one (the centre's own acceleration towards the body).
+            a1, a2, a3, h1, h2, h3, h4, h5, h6 = _point_source(-g, sx, sy, sz, with_stm)
             p2 = px * px + py * py + pz * pz
             ip3 = 1.0 / (p2 * math.sqrt(p2))
-            ax += g * (dx * id3 - px * ip3)
-            ay += g * (dyy * id3 - py * ip3)
-            az += g * (dz * id3 - pz * ip3)
-            if with_stm:
-                id5 = 3.0 * id3 / d2
-                gxx += g * (dx * dx * id5 - id3)
-                gyy += g * (dyy * dyy * id5 - id3)
-                gzz += g * (dz * dz * id5 - id3)
-                gxy += g * dx * dyy * id5
-                gxz += g * dx * dz * id5
-                gyz += g * dyy * dz * id5
+            ax += a1 - g * px * ip3
+            ay += a2 - g * py * ip3
+            az += a3 - g * pz * ip3
+            gxx += h1
+            gyy += h2
+            gzz += h3
+            gxy += h4
+            gxz += h5
+            gyz += h6
         if b == sun and srp_k != 0.0:
-            sx, sy, sz = rx - px, ry - py, rz - pz
-            s2 = sx * sx + sy * sy + sz * sz
-            s1 = math.sqrt(s2)
-            is3 = 1.0 / (s2 * s1)
-            ax += srp_k * sx * is3
-            ay += srp_k * sy * is3
-            az += srp_k * sz * is3
-            if with_stm:
-                is5 = 3.0 * is3 / s2
-                gxx += srp_k * (is3 - sx * sx * is5)
-                gyy += srp_k * (is3 - sy * sy * is5)
-                gzz += srp_k * (is3 - sz * sz * is5)
-                gxy -= srp_k * sx * sy * is5
-                gxz -= srp_k * sx * sz * is5
-                gyz -= srp_k * sy * sz * is5
+            a1, a2, a3, h1, h2, h3, h4, h5, h6 = _point_source(srp_k, sx, sy, sz, with_stm)
+            ax += a1
+            ay += a2
+            az += a3
+            gxx += h1
+            gyy += h2
+            gzz += h3
+            gxy += h4
+            gxz += h5
+            gyz += h6
     if sun < 0 and srp_k != 0.0:  # the centre is the Sun
-        ax += srp_k * rx * ir3
-        ay += srp_k * ry * ir3
-        az += srp_k * rz * ir3
-        if with_stm:
-            ir5 = 3.0 * ir3 / r2
-            gxx += srp_k * (ir3 - rx * rx * ir5)
-            gyy += srp_k * (ir3 - ry * ry * ir5)
-            gzz += srp_k * (ir3 - rz * rz * ir5)
-            gxy -= srp_k * rx * ry * ir5
-            gxz -= srp_k * rx * rz * ir5
-            gyz -= srp_k * ry * rz * ir5
+        a1, a2, a3, h1, h2, h3, h4, h5, h6 = _point_source(srp_k, rx, ry, rz, with_stm)
+        ax += a1
+        ay += a2
+        az += a3
+        gxx += h1
+        gyy += h2
+        gzz += h3
+        gxy += h4
+        gxz += h5
+        gyz += h6
     vx, vy, vz = y[3], y[4], y[5]
     if par[3] != 0.0:  # Schwarzschild term of the centre (IERS 2010 eq. 10.12, beta = gamma = 1)
+        r1 = math.sqrt(rx * rx + ry * ry + rz * rz)
+        ir3 = 1.0 / (r1 * r1 * r1)
         c2 = par[4] * par[4]
         v2 = vx * vx + vy * vy + vz * vz
         rv = rx * vx + ry * vy + rz * vz
