@@ -32,7 +32,7 @@ import sys
 import time
 
 import numpy as np
-from _common import _missing, import_optional, import_pykep, machine  # noqa: E402
+from _common import _missing, exit_without_teardown, import_optional, import_pykep, machine  # noqa: E402
 
 DEPARTURE = ("2020-05-01", "2020-09-30")
 ARRIVAL = ("2020-12-01", "2021-10-31")
@@ -305,10 +305,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    code = main()
-    # Leave without interpreter teardown: with the peers' extension modules loaded, Python's final garbage
-    # collection has twice (of about ten runs) aborted ("corrupted double-linked list") or spun forever in
-    # gc_collect_main after every figure was printed. Nothing is left to clean up here.
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(code)
+    exit_without_teardown(main())
