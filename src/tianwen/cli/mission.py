@@ -8,7 +8,7 @@ from typing import Optional
 
 import typer
 
-from .cli import _fail, _run, app  # noqa: F401
+from .app import app, fail, progress_bar, run, split_range, vec  # noqa: F401
 
 
 @app.command()
@@ -22,22 +22,22 @@ def mission(
     """Reconstruct a mission: Lambert arc, n-body cruise through its published manoeuvres, Mars arrival."""
 
     def go():
-        from .missions import load_mission
+        from ..missions import load_mission
 
         load_mission(name)  # a one-line error for an unknown name, before the heavy imports
         if oem and not oem.lower().endswith((".oem", ".txt", ".kvn")):
-            _fail(f"--oem {oem!r}: use a .oem (or .txt, .kvn) file name")
-        from .reconstruct import reconstruct
+            fail(f"--oem {oem!r}: use a .oem (or .txt, .kvn) file name")
+        from ..reconstruct import reconstruct
 
         rec = reconstruct(name)
         if oem:
-            from .oem import write_oem
+            from ..oem import write_oem
 
             write_oem(oem, rec.trajectory, object_name=rec.as_json()["name"], object_id=rec.mission.raw.get(
                 "cospar_id", {}).get("value", "UNKNOWN"), step_s=step,
                 comments=[f"Reconstructed by tianwen from published events; {a}" for a in rec.assumptions])
         if out:
-            from .plots import save_trajectory
+            from ..plots import save_trajectory
 
             save_trajectory(rec, out)
         d = rec.as_json()
@@ -81,4 +81,4 @@ def mission(
             if f:
                 typer.echo(f"wrote {f}")
 
-    _run(go)
+    run(go)

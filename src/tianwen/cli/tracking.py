@@ -14,19 +14,19 @@ from typing import List, Optional
 
 import typer
 
-from .cli import _fail, _run, app  # noqa: F401
+from .app import app, fail, progress_bar, run, split_range, vec  # noqa: F401
 
 
 def _sites(station: List[str], site_text: Optional[str]):
-    from .tracking import parse_site, station as lookup
+    from ..tracking import parse_site, station as lookup
 
     names = [n.strip() for s in station for n in s.split(",") if n.strip()]
     if names and site_text:
-        _fail("give --station or --site, not both")
+        fail("give --station or --site, not both")
     if site_text:
         return [parse_site(site_text)]
     if not names:
-        _fail("give --station NAME (see: tianwen stations) or --site LAT,LON,HEIGHT_M")
+        fail("give --station NAME (see: tianwen stations) or --site LAT,LON,HEIGHT_M")
     return [lookup(n) for n in names]
 
 
@@ -48,7 +48,7 @@ def passes(
     """Passes of the target at a station: rise, culmination and set (UTC) and maximum elevation."""
 
     def go():
-        from .tracking import passes as compute
+        from ..tracking import passes as compute
 
         sites = _sites(station, site_text)
         rows = [(s, compute(target, start, end, s, min_elevation, refraction=refraction, step_s=step)) for s in sites]
@@ -64,7 +64,7 @@ def passes(
                 typer.echo(f"  {j['rise_utc'] or '(up before)':<22}{j['culmination_utc']:<22}"
                            f"{j['set_utc'] or '(up after)':<22}{p.max_elevation_deg:12.3f}")
 
-    _run(go)
+    run(go)
 
 
 @app.command()
@@ -85,10 +85,10 @@ def geometry(
     def go():
         import numpy as np
 
-        from .tracking import check_output, conjunctions, geometry as compute, parse_step_days, save_geometry, utc_grid
+        from ..tracking import check_output, conjunctions, geometry as compute, parse_step_days, save_geometry, utc_grid
 
         if station and site_text:
-            _fail("give --station or --site, not both")
+            fail("give --station or --site, not both")
         if out:
             check_output(out)
         where = _sites([station], None)[0] if station else (_sites([], site_text)[0] if site_text else None)
@@ -133,7 +133,7 @@ def geometry(
         if out:
             typer.echo(f"wrote {out}")
 
-    _run(go)
+    run(go)
 
 
 @app.command()
@@ -141,7 +141,7 @@ def stations(as_json: bool = typer.Option(False, "--json", help="print JSON")):
     """The ground-station catalogue: WGS84 coordinates, antenna and source (details in data/stations.md)."""
 
     def go():
-        from .tracking import stations as catalogue
+        from ..tracking import stations as catalogue
 
         rows = catalogue()
         if as_json:
@@ -158,4 +158,4 @@ def stations(as_json: bool = typer.Option(False, "--json", help="print JSON")):
                        f"{s.antenna:<36}{s.source}")
         typer.echo("n/p: height not published (0 m used). Aliases and sources: src/tianwen/data/stations.md")
 
-    _run(go)
+    run(go)

@@ -3,7 +3,7 @@
 Keep imports here cheap (typer only); import the library inside each command.
 """
 
-from .cli import _fail, _run, app  # noqa: F401,E402
+from .app import app, fail, progress_bar, run, split_range, vec  # noqa: F401
 
 import json
 from typing import Optional
@@ -65,7 +65,7 @@ def survey(
     """Every opportunity to each target over the years, multi-revolution, minima (and grids) to Zarr; resumable."""
 
     def go():
-        from .survey import EPHEMERIS_DESCRIPTIONS, survey as run, survey_rows
+        from ..survey import EPHEMERIS_DESCRIPTIONS, survey as run, survey_rows
 
         res = run(out, targets, year_from, year_to, origin=origin, revs=revs, step_days=step, grids=grids,
                   ephemeris=ephemeris_name, chunk_cells=chunk_cells, scheduler=scheduler, workers=workers,
@@ -111,4 +111,4 @@ def survey(
                    f"({rate:,.0f} cells/s)" + (f"; {reused} parts were already done" if reused else ""))
         typer.echo(f"wrote {res.path}")
 
-    _run(go)
+    run(go)

@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from .cli import _fail, _run, app  # noqa: F401
+from .app import app, fail, progress_bar, run, split_range, vec  # noqa: F401
 
 
 @app.command()
@@ -26,17 +26,17 @@ def serve(
     def go():
         import uvicorn
 
-        from .web.app import create_app
-        from .web.limits import Limits
+        from ..web.app import create_app
+        from ..web.limits import Limits
 
         if not (0 < port < 65536):
-            _fail(f"--port {port} must be 1-65535")
+            fail(f"--port {port} must be 1-65535")
         if processes is not None and processes < 1:
-            _fail(f"--processes {processes} must be at least 1")
+            fail(f"--processes {processes} must be at least 1")
         try:
             limits = Limits(processes=processes or 0, timeout_s=timeout, max_cells=max_cells, cache_mb=cache_mb)
         except ValueError as exc:
-            _fail(str(exc))
+            fail(str(exc))
         if host not in ("127.0.0.1", "localhost", "::1"):
             typer.echo(f"warning: listening on {host}: anyone who can reach it can use this server "
                        "(it has no authentication)", err=True)
@@ -44,4 +44,4 @@ def serve(
                    f"({limits.processes} compute processes, timeout {limits.timeout_s:g} s; Ctrl-C to stop)")
         uvicorn.run(create_app(limits), host=host, port=port, log_level=log_level, timeout_graceful_shutdown=5)
 
-    _run(go)
+    run(go)

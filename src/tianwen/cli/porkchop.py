@@ -1,0 +1,116 @@
+"""`tianwen porkchop` and `tianwen windows`: the launch opportunities and their grids.
+
+Keep imports here cheap (typer only); import the library inside each command.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import List, Optional
+
+import typer
+
+from .app import app, fail, progress_bar, run, split_range, vec  # noqa: F401
+
+
+@app.command()
+def porkchop(
+    opportunity: Optional[str] = typer.Option(None, help="a year (e.g. 2020) or 'next': the window is found automatically"),
+    depart: Optional[str] = typer.Option(None, help="departure window START:END (UTC dates)"),
+    arrive: Optional[str] = typer.Option(None, help="arrival window START:END (UTC dates)"),
+    step: float = typer.Option(1.0, help="grid step, days"),
+    origin: str = typer.Option("earth", help="earth (centre) or emb (Earth–Moon barycentre), or another planet"),
+    target: str = typer.Option("mars", help="target body"),
+    ephemeris_name: str = typer.Option("de421", "--ephemeris", help="de421 or analytic"),
+    out: Optional[str] = typer.Option(None, help="write FILE.png|.svg|.html|.nc|.csv"),
+    missions: bool = typer.Option(False, "--missions", help="overlay real missions launched in this window"),
+    as_json: bool = typer.Option(False, "--json", help="print the type I/II minima as JSON"),
+    scheduler: Optional[str] = typer.Option(None, help="Dask scheduler address, e.g. tcp://HOST:8786 (default: $TIANWEN_SCHEDULER)"),
+    workers: Optional[int] = typer.Option(None, help="start a local Dask cluster of N worker processes for this run"),
+):
+    """Porkchop plot of launch energy C3 and arrival v-infinity (default: the next Earth–Mars opportunity)."""
+
+    def go():
+        from ..plots import save_porkchop
+        from ..porkchop import porkchop as compute
+        from ..windows import plot_window
+
+        if depart or arrive:
+            if not (depart and arrive):
+                fail("give both --depart and --arrive, or --opportunity")
+            dep, arr = split_range(depart, "--depart"), split_range(arrive, "--arrive")
+            label = None
+        else:
+            dep, arr, label = plot_window(opportunity or "next", origin=origin, target=target, ephemeris=ephemeris_name)
+        ds = compute(dep, arr, step_days=step, origin=origin, target=target, ephemeris=ephemeris_name,
+                     progress=progress_bar(), scheduler=scheduler, workers=workers)
+        minima = _minima(ds)
+        if out:
+            save_porkchop(ds, out, missions=missions, label=label)
+        if as_json:
+            typer.echo(json.dumps({"origin": ds.attrs["origin"], "target": ds.attrs["target"],
+                                   "ephemeris": ds.attrs["ephemeris"], "minima": minima}))
+            return
+        typer.echo(f"{ds.attrs['origin']} -> {ds.attrs['target']} ({ds.attrs['ephemeris']}): "
+                   f"{ds.sizes['departure']} x {ds.sizes['arrival']} cells, "
+                   f"departures {str(ds.departure.values[0])[:10]}..{str(ds.departure.values[-1])[:10]}, "
+                   f"arrivals {str(ds.arrival.values[0])[:10]}..{str(ds.arrival.values[-1])[:10]}")
+        for m in minima:
+            typer.echo(f"  Type {m['type']:<2} min C3 {m['c3_km2s2']:7.3f} km2/s2  launch {m['launch']}  "
+                       f"arrive {m['arrival']}  TOF {m['tof_days']:5.0f} d  vinf_arr {m['vinf_arr_kms']:.3f} km/s  "
+                       f"DLA {m['dla_deg']:6.2f}  RLA {m['rla_deg']:6.2f}")
+        if out:
+            typer.echo(f"wrote {out}")
+
+    run(go)
+
+
+
+def _minima(ds) -> list:
+    import numpy as np
+
+    rows = []
+    for t, name in ((1, "I"), (2, "II")):
+        c3 = ds.c3.where(ds.transfer_type == 2 * ds.attrs["revs"] + t)
+        if not bool(np.isfinite(c3).any()):
+            continue
+        cell = ds.isel(c3.argmin(...))
+        rows.append({"type": name, "launch": str(cell.departure.values)[:10], "arrival": str(cell.arrival.values)[:10],
+                     "tof_days": round(float(cell.tof), 2), "c3_km2s2": round(float(cell.c3), 3),
+                     "vinf_arr_kms": round(float(cell.vinf_arr), 4), "dla_deg": round(float(cell.dla), 2),
+                     "rla_deg": round(float(cell.rla), 2)})
+    return rows
+
+
+
+@app.command()
+def windows(
+    year_from: int = typer.Option(..., "--from", help="first year"),
+    year_to: int = typer.Option(..., "--to", help="last year"),
+    origin: str = typer.Option("earth", help="earth (centre) or emb (Earth–Moon barycentre)"),
+    target: str = typer.Option("mars", help="target planet"),
+    ephemeris_name: str = typer.Option("de421", "--ephemeris", help="de421 or analytic"),
+    as_json: bool = typer.Option(False, "--json", help="print JSON"),
+    scheduler: Optional[str] = typer.Option(None, help="Dask scheduler address, e.g. tcp://HOST:8786 (default: $TIANWEN_SCHEDULER)"),
+    workers: Optional[int] = typer.Option(None, help="start a local Dask cluster of N worker processes for this run"),
+):
+    """Every launch opportunity in the span, with its refined minimum-C3 and minimum-v-infinity transfers."""
+
+    def go():
+        from ..windows import windows as survey
+
+        rows = survey(year_from, year_to, origin=origin, target=target, ephemeris=ephemeris_name,
+                      scheduler=scheduler, workers=workers)
+        if as_json:
+            typer.echo(json.dumps([r.as_json() for r in rows]))
+            return
+        typer.echo(f"{'opp':>5} {'type':>4} {'minimizes':>9} {'launch':>11} {'arrival':>11} {'TOF d':>7} "
+                   f"{'C3':>8} {'vinf_arr':>8} {'DLA':>7} {'RLA':>7}")
+        for r in rows:
+            typer.echo(f"{r.opportunity:>5} {r.type:>4} {r.minimizes:>9} {r.launch:>11} {r.arrival:>11} "
+                       f"{r.tof_days:7.1f} {r.c3_km2s2:8.3f} {r.vinf_arr_kms:8.4f} {r.dla_deg:7.2f} {r.rla_deg:7.2f}"
+                       + (f"  ({r.note})" if r.note else ""))
+
+    run(go)
+
+
