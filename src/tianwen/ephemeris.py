@@ -289,7 +289,8 @@ def check_span(eph, tdb: Epoch, what: str = "epoch") -> None:
         )
 
 
-def _frame(frame: str) -> str:
+def frame_name(frame: str) -> str:
+    """The canonical name of a frame (``icrf`` or ``ecliptic``) from any accepted alias (``eme2000`` = ``icrf``)."""
     try:
         return _FRAME_ALIASES[str(frame).lower()]
     except KeyError:
@@ -318,7 +319,7 @@ def state(body, epochs, *, center="sun", frame: str = "icrf", ephemeris="de421")
     >>> 1.3e8 < float(np.linalg.norm(r)) < 2.5e8
     True
     """
-    fr = _frame(frame)
+    fr = frame_name(frame)
     t = _epoch(epochs).to("tdb")
     r, v = heliocentric_state(body, t, ephemeris)
     if not (isinstance(center, str) and center.strip().lower() == "sun"):

@@ -31,7 +31,7 @@ def ephemeris(
         # Validate the cheap inputs before importing the compiled ephemeris.
         name, cname = lookup(body).name, lookup(center).name
         t = epoch(list(epochs))
-        from ..ephemeris import _frame, state
+        from ..ephemeris import frame_name, state
 
         r, v = state(name, t, center=cname, frame=frame, ephemeris=ephemeris_name)
         utc = []
@@ -41,12 +41,12 @@ def ephemeris(
             except ValueError:  # before 1960: UTC undefined (see tianwen.time)
                 utc.append(None)
         if as_json:
-            out = {"body": name, "center": cname, "frame": _frame(frame), "ephemeris": ephemeris_name.lower(),
+            out = {"body": name, "center": cname, "frame": frame_name(frame), "ephemeris": ephemeris_name.lower(),
                    "states": [{"epoch_utc": utc[i], "r_km": vec(r[i]), "v_kms": vec(v[i])}
                               for i in range(t.shape[0])]}
             typer.echo(json.dumps(out))
             return
-        typer.echo(f"{name} relative to {cname}, {_frame(frame)} frame, {ephemeris_name.lower()}")
+        typer.echo(f"{name} relative to {cname}, {frame_name(frame)} frame, {ephemeris_name.lower()}")
         typer.echo(f"{'epoch (UTC)':<22}{'x km':>18}{'y km':>18}{'z km':>18}{'vx km/s':>13}{'vy km/s':>13}{'vz km/s':>13}")
         for i in range(t.shape[0]):
             label = utc[i] or (t[i].iso() + " " + t.scale.upper())
