@@ -106,7 +106,7 @@ def _cli(*args, env=None):
 def test_cli_porkchop_workers_and_windows_scheduler(cluster):
     """`--workers 2` starts a local cluster for the run; `--scheduler ADDRESS` uses a running one: the output
     is the in-process library's."""
-    from tianwen.cli import _minima
+    from tianwen.cli.porkchop import minima_json as _minima
     from tianwen.windows import windows
 
     args = ["porkchop", "--depart", "2020-06-01:2020-08-31", "--arrive", "2021-01-01:2021-08-31", "--step", "5", "--json"]

@@ -19,7 +19,8 @@ from hypothesis import strategies as st
 from scipy.integrate import solve_ivp
 
 from tianwen.errors import TianwenError
-from tianwen.gooding import COLLINEAR_TOL, gooding_kernel, lambert_gooding
+from tianwen.core.lambert_gooding import COLLINEAR_TOL, gooding_kernel
+from tianwen.lambert import lambert_gooding
 
 MU_EARTH_CURTIS = 398600.0  # km^3/s^2, the value Curtis uses in Example 5.2
 MU_EARTH_VALLADO = 398600.4418  # km^3/s^2, the value Vallado uses (EGM-96)

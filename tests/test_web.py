@@ -137,8 +137,8 @@ ARR = {"start": "2020-11-01", "end": "2021-10-01"}
 
 def test_porkchop_is_the_library_grid(client):
     """Every variable equals tianwen.porkchop.porkchop's, to the decimals the API sends (half a unit of the last
-    decimal); the minima are the CLI's (tianwen.cli._minima)."""
-    from tianwen.cli import _minima
+    decimal); the minima are the CLI's (tianwen.cli.porkchop.minima_json)."""
+    from tianwen.cli.porkchop import minima_json as _minima
     from tianwen.porkchop import porkchop
 
     r = client.post("/api/porkchop", json={"departure": DEP, "arrival": ARR, "step_days": 5,

@@ -8,35 +8,55 @@ The public API, plain functions on arrays (units in names or docstrings)::
     traj = propagate(r0_km, v0_kms, t0, t1, dense=True)                 # n-body cruise (DE421 planets)
     ds = porkchop(("2020-05-01", "2020-09-30"), ("2020-12-01", "2021-10-31"))   # xarray.Dataset
 
-Submodules are imported on first use, so ``import tianwen`` is instant.
+Every name here is a function or class of a submodule (the table below says which), imported on first use, so
+``import tianwen`` is instant. Four of them share their name with the module that defines them
+(``tianwen.lambert`` is the function :func:`tianwen.lambert.lambert`): reach those modules' other names with
+``from tianwen.lambert import SOLVERS``, not with ``import tianwen.lambert as m``.
 """
 
+import sys
+import types
 from importlib import import_module
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
-_LAZY = {
+#: public name -> the submodule that defines it
+_EXPORTS = {
     "epoch": "time", "Epoch": "time", "epoch_range": "time",
     "state": "ephemeris", "get_ephemeris": "ephemeris",
-    "body": "bodies", "BODIES": "bodies", "GM_SUN": "bodies",
-    "max_revs": "lambert",
+    "body": "bodies", "Body": "bodies", "BODIES": "bodies", "GM_SUN": "bodies",
+    "lambert": "lambert", "max_revs": "lambert",
     "rv2coe": "kepler", "coe2rv": "kepler",
-    "transfers": "porkchop",
-    "find_opportunities": "windows",
+    "porkchop": "porkchop", "transfers": "porkchop", "minima": "porkchop",
+    "windows": "windows", "find_opportunities": "windows",
+    "propagate": "propagate",
     "TianwenError": "errors", "EpochError": "errors", "OutOfRangeError": "errors", "UnknownBodyError": "errors",
 }
 
-# Modules that are also callable as their main function: tianwen.lambert(...), tianwen.porkchop(...), ...
-_CALLABLE_MODULES = ("lambert", "porkchop", "windows", "propagate")
-
-__all__ = sorted(_LAZY) + list(_CALLABLE_MODULES)
+__all__ = sorted(_EXPORTS)
 
 
 def __getattr__(name):
-    if name in _CALLABLE_MODULES:
-        return import_module(f".{name}", __name__)
-    if name in _LAZY:
-        value = getattr(import_module(f".{_LAZY[name]}", __name__), name)
+    if name in _EXPORTS:
+        value = getattr(import_module(f".{_EXPORTS[name]}", __name__), name)
         globals()[name] = value
         return value
     raise AttributeError(f"module 'tianwen' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_EXPORTS))
+
+
+class _Package(types.ModuleType):
+    """Python binds a package attribute to a submodule whenever that submodule is imported, which would replace
+    the function ``tianwen.lambert`` by the module ``tianwen.lambert``. This class keeps exported functions in
+    place: binding a submodule over an exported name is ignored (the module stays in ``sys.modules``)."""
+
+    def __setattr__(self, name, value):
+        if name in _EXPORTS and isinstance(value, types.ModuleType):
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package

@@ -15,6 +15,7 @@ moves a departure C3 by up to ~0.1 km^2/s^2.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
 
 from .errors import UnknownBodyError
 
@@ -124,8 +125,38 @@ BODIES: dict[str, Body] = {
 }
 
 
-def body(name: str) -> Body:
-    """The :class:`Body` called ``name`` (case-insensitive); :class:`UnknownBodyError` otherwise."""
+@runtime_checkable
+class BodyModel(Protocol):
+    """What any body must offer to be an origin or target anywhere in tianwen (porkchops, windows, arrival).
+
+    A body named in :data:`BODIES` gets its state from the chosen ephemeris; any other object with these
+    attributes is a body too (an analytic planet in a test, a comet, a spacecraft's reference orbit)::
+
+        class Comet:
+            name = "comet"
+            gm_km3_s2 = 1e-9
+            radius_km = 2.0
+            def state(self, tdb):          # an Epoch in TDB, any shape
+                return r_km, v_kms         # Sun-centred ICRF, shape tdb.shape + (3,)
+    """
+
+    name: str
+    gm_km3_s2: float
+    radius_km: float
+
+    def state(self, tdb): ...
+
+
+def body(name) -> Body:
+    """The :class:`Body` called ``name`` (case-insensitive), or ``name`` itself when it is a body object
+    (:class:`BodyModel`: ``name``, ``gm_km3_s2``, ``radius_km`` and ``state``); :class:`UnknownBodyError`
+    otherwise."""
+    if not isinstance(name, str):
+        missing = [a for a in ("name", "gm_km3_s2", "radius_km", "state") if not hasattr(name, a)]
+        if missing:
+            raise UnknownBodyError(f"{name!r} is neither a body name ({', '.join(BODIES)}) nor a body object: "
+                                   f"it lacks {', '.join(missing)}")
+        return name
     key = str(name).strip().lower()
     try:
         return BODIES[key]

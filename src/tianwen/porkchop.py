@@ -31,113 +31,57 @@ import os
 from dataclasses import dataclass
 
 import numpy as np
-from numba import njit, prange
 
-from . import lambert as _lam
 from .arrival import hyperbolic_dv  # noqa: F401 (also part of this module's API)
 from .bodies import GM_SUN, body as _body
+from .core.jit import PARALLEL_MIN
+from .core.transfer import grid_kernel, pairs_parallel, pairs_serial
 from .ephemeris import heliocentric_state
 from .errors import TianwenError
+from .lambert import check_options
 from .time import Epoch, epoch as _epoch
 
 DEFAULT_MAX_BYTES = int(os.environ.get("TIANWEN_MAX_GRID_BYTES", 4 * 2**30))
 _FLOAT_VARS = ("c3", "vinf_dep", "dla", "rla", "vinf_arr", "dla_arr", "rla_arr", "tof", "transfer_angle")
 BYTES_PER_CELL = 8 * len(_FLOAT_VARS) + 2
-_UNITS = {
-    "c3": "km^2/s^2", "vinf_dep": "km/s", "dla": "deg", "rla": "deg", "vinf_arr": "km/s", "dla_arr": "deg",
-    "rla_arr": "deg", "tof": "day", "transfer_angle": "deg", "transfer_type": "1", "status": "1",
-    "dv_depart": "km/s", "dv_arrive": "km/s", "dv_total": "km/s",
-}
-_LONG = {
-    "c3": "launch energy C3 = vinf_dep^2",
-    "vinf_dep": "departure hyperbolic excess speed",
-    "dla": "declination of the launch asymptote (EME2000)",
-    "rla": "right ascension of the launch asymptote (EME2000)",
-    "vinf_arr": "arrival hyperbolic excess speed",
-    "dla_arr": "declination of the arrival asymptote (EME2000)",
-    "rla_arr": "right ascension of the arrival asymptote (EME2000)",
-    "tof": "time of flight",
-    "transfer_angle": "heliocentric transfer angle in the direction of motion",
-    "transfer_type": "1 = Type I (< 180 deg), 2 = Type II; 2N+1 / 2N+2 with N revolutions; 0 = no solution",
-    "status": "Lambert status: 0 solved, 1 no N-rev solution, 2 collinear, 3 invalid (arrival <= departure), 4 no convergence",
-    "dv_depart": "impulsive departure burn from the circular parking orbit",
-    "dv_arrive": "impulsive capture burn at periapsis of the capture orbit",
-    "dv_total": "dv_depart + dv_arrive",
-}
+@dataclass(frozen=True)
+class Variable:
+    """One porkchop quantity: its Dataset name, units, long name, JSON name (units in the name), the decimals
+    an encoder keeps, and a short human label (plots, tooltips)."""
+
+    name: str
+    units: str
+    long_name: str
+    json_name: str
+    decimals: int
+    label: str
 
 
-@njit(cache=True, fastmath=_lam._FM, inline="always", error_model="numpy")
-def _radec(x, y, z):
-    n = math.sqrt(x * x + y * y + z * z)
-    dec = math.degrees(math.asin(max(-1.0, min(1.0, z / n))))
-    ra = math.degrees(math.atan2(y, x))
-    if ra < 0.0:
-        ra += 360.0
-    return n, dec, ra
-
-
-@njit(cache=True, fastmath=_lam._FM, inline="always", error_model="numpy")
-def _cell(r1x, r1y, r1z, vox, voy, voz, r2x, r2y, r2z, vtx, vty, vtz, dt_days, mu, revs, prograde, right):
-    """One transfer: (c3, vinf_dep, dla, rla, vinf_arr, dla_arr, rla_arr, angle, type, status); NaN if unsolved.
-
-    (r1, vo): origin position and velocity at departure; (r2, vt): target's at arrival; Sun-centred EME2000.
-    """
-    nan = math.nan
-    v1x, v1y, v1z, v2x, v2y, v2z, st = _lam.izzo(r1x, r1y, r1z, r2x, r2y, r2z, dt_days * 86400.0, mu,
-                                                 revs, prograde, right)
-    if st != 0:
-        return nan, nan, nan, nan, nan, nan, nan, nan, 0, st
-    # Transfer angle in the direction of motion, and its type.
-    crx = r1y * r2z - r1z * r2y
-    cry = r1z * r2x - r1x * r2z
-    crz = r1x * r2y - r1y * r2x
-    theta = math.degrees(math.atan2(math.sqrt(crx * crx + cry * cry + crz * crz), r1x * r2x + r1y * r2y + r1z * r2z))
-    if (crz < 0.0) == prograde:
-        theta = 360.0 - theta
-    n1, d1, a1 = _radec(v1x - vox, v1y - voy, v1z - voz)
-    n2, d2, a2 = _radec(v2x - vtx, v2y - vty, v2z - vtz)
-    return n1 * n1, n1, d1, a1, n2, d2, a2, theta, 2 * revs + (1 if theta < 180.0 else 2), st
-
-
-@njit(cache=True, parallel=True, fastmath=_lam._FM, error_model="numpy")
-def _grid_kernel(rd, vd, td, ra, va, ta, mu, revs, prograde, right,
-                 c3, vinf_dep, dla, rla, vinf_arr, dla_arr, rla_arr, tof, angle, ttype, status):
-    """Fill one chunk of rows: departures (rd, vd, td days) x arrivals (ra, va, ta days)."""
-    nd = rd.shape[0]
-    na = ra.shape[0]
-    for k in prange(nd * na):
-        i = k // na
-        j = k - i * na
-        dt = ta[j] - td[i]
-        tof[i, j] = dt if dt > 0.0 else math.nan
-        (c3[i, j], vinf_dep[i, j], dla[i, j], rla[i, j], vinf_arr[i, j], dla_arr[i, j], rla_arr[i, j],
-         angle[i, j], ttype[i, j], status[i, j]) = _cell(
-            rd[i, 0], rd[i, 1], rd[i, 2], vd[i, 0], vd[i, 1], vd[i, 2], ra[j, 0], ra[j, 1], ra[j, 2],
-            va[j, 0], va[j, 1], va[j, 2], dt, mu, revs, prograde, right)
-
-
-@njit(cache=True, fastmath=_lam._FM, inline="always", error_model="numpy")
-def _pair(rd, vd, ra, va, dt, mu, revs, prograde, right, out, ttype, status, k):
-    (out[k, 0], out[k, 1], out[k, 2], out[k, 3], out[k, 4], out[k, 5], out[k, 6], out[k, 7],
-     ttype[k], status[k]) = _cell(rd[k, 0], rd[k, 1], rd[k, 2], vd[k, 0], vd[k, 1], vd[k, 2],
-                                  ra[k, 0], ra[k, 1], ra[k, 2], va[k, 0], va[k, 1], va[k, 2],
-                                  dt[k], mu, revs, prograde, right)
-
-
-@njit(cache=True, fastmath=_lam._FM, error_model="numpy")
-def _pairs_serial(rd, vd, ra, va, dt, mu, revs, prograde, right, out, ttype, status):
-    for k in range(dt.shape[0]):
-        _pair(rd, vd, ra, va, dt, mu, revs, prograde, right, out, ttype, status, k)
-
-
-@njit(cache=True, parallel=True, fastmath=_lam._FM, error_model="numpy")
-def _pairs_parallel(rd, vd, ra, va, dt, mu, revs, prograde, right, out, ttype, status):
-    """Transfers for matched pairs k: departure state k, arrival state k, flight time dt[k] days.
-
-    ``out[k]`` receives (c3, vinf_dep, dla, rla, vinf_arr, dla_arr, rla_arr, angle).
-    """
-    for k in prange(dt.shape[0]):
-        _pair(rd, vd, ra, va, dt, mu, revs, prograde, right, out, ttype, status, k)
+#: The porkchop vocabulary, declared once: the Dataset, the CLI, the web API, the plots and the survey store read it.
+VARIABLES: dict[str, Variable] = {v.name: v for v in (
+    Variable("c3", "km^2/s^2", "launch energy C3 = vinf_dep^2", "c3_km2s2", 4, "C3 (km²/s²)"),
+    Variable("vinf_dep", "km/s", "departure hyperbolic excess speed", "vinf_dep_kms", 5, "departure v∞ (km/s)"),
+    Variable("dla", "deg", "declination of the launch asymptote (EME2000)", "dla_deg", 3, "DLA (°)"),
+    Variable("rla", "deg", "right ascension of the launch asymptote (EME2000)", "rla_deg", 3, "RLA (°)"),
+    Variable("vinf_arr", "km/s", "arrival hyperbolic excess speed", "vinf_arr_kms", 5, "arrival v∞ (km/s)"),
+    Variable("dla_arr", "deg", "declination of the arrival asymptote (EME2000)", "dla_arr_deg", 3,
+             "arrival asymptote declination (°)"),
+    Variable("rla_arr", "deg", "right ascension of the arrival asymptote (EME2000)", "rla_arr_deg", 3,
+             "arrival asymptote right ascension (°)"),
+    Variable("tof", "day", "time of flight", "tof_days", 4, "time of flight (days)"),
+    Variable("transfer_angle", "deg", "heliocentric transfer angle in the direction of motion",
+             "transfer_angle_deg", 3, "transfer angle (°)"),
+    Variable("transfer_type", "1",
+             "1 = Type I (< 180 deg), 2 = Type II; 2N+1 / 2N+2 with N revolutions; 0 = no solution",
+             "transfer_type", 0, "transfer type"),
+    Variable("status", "1", "Lambert status: 0 solved, 1 no N-rev solution, 2 collinear, 3 invalid "
+             "(arrival <= departure), 4 no convergence", "status", 0, "Lambert status"),
+    Variable("dv_depart", "km/s", "impulsive departure burn from the circular parking orbit", "dv_depart_kms", 5,
+             "departure Δv (km/s)"),
+    Variable("dv_arrive", "km/s", "impulsive capture burn at periapsis of the capture orbit", "dv_arrive_kms", 5,
+             "capture Δv (km/s)"),
+    Variable("dv_total", "km/s", "dv_depart + dv_arrive", "dv_total_kms", 5, "total Δv (km/s)"),
+)}
 
 
 PAIR_FIELDS = ("c3", "vinf_dep", "dla", "rla", "vinf_arr", "dla_arr", "rla_arr", "transfer_angle")
@@ -150,7 +94,7 @@ def transfers(origin, target, departure_tdb: Epoch, tof_days, *, revs: int = 0, 
     ``departure_tdb`` is an :class:`Epoch` and ``tof_days`` an array of the same shape (days of TDB).
     Returns a dict of arrays with :data:`PAIR_FIELDS`, ``transfer_type`` and ``status``.
     """
-    mu, revs, right, prograde = _lam._check_scalars(GM_SUN, revs, branch, prograde)
+    mu, revs, right, prograde = check_options(GM_SUN, revs, branch, prograde)
     dep = departure_tdb.to("tdb")
     dt = np.ascontiguousarray(np.broadcast_to(np.asarray(tof_days, dtype=float), dep.shape).ravel())
     arr = Epoch(dep.jd1.ravel(), dep.jd2.ravel() + dt, "tdb")
@@ -159,8 +103,8 @@ def transfers(origin, target, departure_tdb: Epoch, tof_days, *, revs: int = 0, 
     out = np.empty((dt.size, len(PAIR_FIELDS)))
     ttype = np.empty(dt.size, dtype=np.int8)
     status = np.empty(dt.size, dtype=np.int8)
-    kernel = _pairs_parallel if dt.size >= _lam.PARALLEL_THRESHOLD else _pairs_serial
-    kernel(rd, vd, ra, va, dt, mu, revs, prograde, right, out, ttype, status)
+    solve = pairs_parallel if dt.size >= PARALLEL_MIN else pairs_serial
+    solve(rd, vd, ra, va, dt, mu, revs, prograde, right, out, ttype, status)
     res = {k: out[:, i].reshape(dep.shape) for i, k in enumerate(PAIR_FIELDS)}
     res["tof"] = np.where(dt > 0, dt, np.nan).reshape(dep.shape)
     res["transfer_type"] = ttype.reshape(dep.shape)
@@ -249,7 +193,7 @@ def _grid_rows(spec: GridSpec, i0: int, i1: int, out: dict | None = None) -> dic
     ra, va = heliocentric_state(spec.target, arr, spec.ephemeris)
     td = (dep.jd1 - spec.ref_jd1) + dep.jd2
     ta = (arr.jd1 - spec.ref_jd1) + arr.jd2
-    _grid_kernel(np.ascontiguousarray(rd), np.ascontiguousarray(vd), td, ra, va, ta, spec.mu, spec.revs,
+    grid_kernel(np.ascontiguousarray(rd), np.ascontiguousarray(vd), td, ra, va, ta, spec.mu, spec.revs,
                  spec.prograde, spec.right, *(out[k][sl] for k in _FLOAT_VARS), out["transfer_type"][sl],
                  out["status"][sl])
     return out
@@ -286,7 +230,7 @@ def porkchop(departure, arrival, *, step_days: float | None = 1.0, n: tuple[int,
     """
     import xarray as xr
 
-    mu, revs, right, prograde = _lam._check_scalars(GM_SUN, revs, branch, prograde)
+    mu, revs, right, prograde = check_options(GM_SUN, revs, branch, prograde)
     # Grid coordinates are UTC; before 1960, where UTC is undefined, the grid runs in TDB (said in attrs).
     d_start = _window(departure, "departure", "tdb")[0]
     scale = "utc" if float(d_start.jd) >= 2436935.5 else "tdb"
@@ -368,7 +312,7 @@ def porkchop(departure, arrival, *, step_days: float | None = 1.0, n: tuple[int,
         data["dv_total"] = (("departure", "arrival"), data["dv_depart"][1] + data["dv_arrive"][1])
     ds = xr.Dataset(data, coords=coords)
     for k in ds.data_vars:
-        ds[k].attrs.update(units=_UNITS[k], long_name=_LONG[k])
+        ds[k].attrs.update(units=VARIABLES[k].units, long_name=VARIABLES[k].long_name)
     ds["departure"].attrs.update(long_name="departure epoch", time_scale=scale.upper())
     ds["arrival"].attrs.update(long_name="arrival epoch", time_scale=scale.upper())
     eph_name = ephemeris if isinstance(ephemeris, str) else getattr(ephemeris, "name", "custom")
@@ -385,6 +329,40 @@ def porkchop(departure, arrival, *, step_days: float | None = 1.0, n: tuple[int,
     return ds
 
 
-from ._callable import make_module_callable  # noqa: E402
+@dataclass(frozen=True)
+class Minimum:
+    """The minimum-C3 cell of one transfer type in a porkchop grid, full precision.
 
-make_module_callable(__name__, porkchop)
+    ``type`` is ``"I"`` or ``"II"``; ``i``, ``j`` are the cell's departure and arrival indices; epochs are the
+    grid's coordinates (``numpy.datetime64``, in the grid's time scale).
+    """
+
+    type: str
+    i: int
+    j: int
+    departure: np.datetime64
+    arrival: np.datetime64
+    tof_days: float
+    c3_km2s2: float
+    vinf_arr_kms: float
+    dla_deg: float
+    rla_deg: float
+
+
+def minima(ds) -> list[Minimum]:
+    """The Type I and Type II minimum-C3 cells of a porkchop Dataset (those with a solution), in that order.
+
+    With ``revs = N`` the types are the N-revolution ones (``2N + 1`` and ``2N + 2``).
+    """
+    out = []
+    base = 2 * int(ds.attrs.get("revs", 0))
+    for t, name in ((1, "I"), (2, "II")):
+        c3 = ds.c3.where(ds.transfer_type == base + t)
+        if not bool(np.isfinite(c3).any()):
+            continue
+        idx = c3.argmin(...)
+        cell = ds.isel(idx)
+        out.append(Minimum(name, int(idx["departure"]), int(idx["arrival"]), cell.departure.values,
+                           cell.arrival.values, float(cell.tof), float(cell.c3), float(cell.vinf_arr),
+                           float(cell.dla), float(cell.rla)))
+    return out

@@ -11,7 +11,7 @@ case) is a grid over
   by the Hohmann time for other targets), shifted by N transfer-orbit periods (2 Hohmann times) for N
   revolutions, every ``step_days``.
 
-Each cell is one Lambert arc computed by the porkchop cell function (:func:`tianwen.porkchop._cell`), so a
+Each cell is one Lambert arc computed by the porkchop cell function (:func:`tianwen.core.transfer.cell`), so a
 survey cell equals the porkchop cell at the same dates. For every (opportunity, case) the survey records
 the grid's minima — minimum C3 and minimum arrival v-infinity, each for the short way (type 2N+1, transfer
 angle < 180 deg) and the long way (2N+2) — and, with ``grids=True``, the full grids.
@@ -56,13 +56,12 @@ import time as _time
 from dataclasses import dataclass, field
 
 import numpy as np
-from numba import njit, prange
 
-from . import lambert as _lam
 from .bodies import GM_SUN, body as _body
 from .ephemeris import get_ephemeris, heliocentric_state
 from .errors import TianwenError
-from .porkchop import _cell
+from .core.transfer import survey_kernel
+from .lambert import check_options
 from .time import Epoch
 
 LAYOUT_VERSION = 1
@@ -87,22 +86,6 @@ _BRANCHES = ("left", "right")
 # ---------------------------------------------------------------------------------------------------------
 # The compiled kernel: departures x flight times (arrival lattice index = row + column)
 # ---------------------------------------------------------------------------------------------------------
-
-
-@njit(cache=True, parallel=True, fastmath=_lam._FM, error_model="numpy")
-def _survey_kernel(rd, vd, ra, va, tof, mu, revs, prograde, right,
-                   c3, vinf_dep, dla, rla, vinf_arr, dla_arr, rla_arr, angle, ttype, status):
-    """Cell (i, j): departure state i, arrival state i + j (the arrival lattice), flight time tof[j] days."""
-    nd = rd.shape[0]
-    nt = tof.shape[0]
-    for k in prange(nd * nt):
-        i = k // nt
-        j = k - i * nt
-        m = i + j
-        (c3[i, j], vinf_dep[i, j], dla[i, j], rla[i, j], vinf_arr[i, j], dla_arr[i, j], rla_arr[i, j],
-         angle[i, j], ttype[i, j], status[i, j]) = _cell(
-            rd[i, 0], rd[i, 1], rd[i, 2], vd[i, 0], vd[i, 1], vd[i, 2], ra[m, 0], ra[m, 1], ra[m, 2],
-            va[m, 0], va[m, 1], va[m, 2], tof[j], mu, revs, prograde, right)
 
 
 @dataclass(frozen=True)
@@ -140,7 +123,7 @@ def part_cells(part: Part) -> dict[str, np.ndarray]:
     out = {k: np.empty((rows, part.n_tof)) for k in MINIMA_VARS if k != "tof"}
     ttype = np.empty((rows, part.n_tof), dtype=np.int8)
     status = np.empty((rows, part.n_tof), dtype=np.int8)
-    _survey_kernel(np.ascontiguousarray(rd), np.ascontiguousarray(vd), np.ascontiguousarray(ra),
+    survey_kernel(np.ascontiguousarray(rd), np.ascontiguousarray(vd), np.ascontiguousarray(ra),
                    np.ascontiguousarray(va), tof, GM_SUN, part.revs, True, part.branch == "right",
                    out["c3"], out["vinf_dep"], out["dla"], out["rla"], out["vinf_arr"], out["dla_arr"],
                    out["rla_arr"], out["transfer_angle"], ttype, status)

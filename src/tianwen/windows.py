@@ -313,7 +313,3 @@ def plot_window(opportunity: str | int, *, origin="earth", target="mars", epheme
     label = opp.date()[:4]
     return (d0.date(), d1.date()), ((d0 + 0.5 * h).date(), (d1 + 1.7 * h).date()), label
 
-
-from ._callable import make_module_callable  # noqa: E402
-
-make_module_callable(__name__, windows)

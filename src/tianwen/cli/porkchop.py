@@ -44,7 +44,7 @@ def porkchop(
             dep, arr, label = plot_window(opportunity or "next", origin=origin, target=target, ephemeris=ephemeris_name)
         ds = compute(dep, arr, step_days=step, origin=origin, target=target, ephemeris=ephemeris_name,
                      progress=progress_bar(), scheduler=scheduler, workers=workers)
-        minima = _minima(ds)
+        minima = minima_json(ds)
         if out:
             save_porkchop(ds, out, missions=missions, label=label)
         if as_json:
@@ -66,21 +66,14 @@ def porkchop(
 
 
 
-def _minima(ds) -> list:
-    import numpy as np
+def minima_json(ds) -> list:
+    """The library's minima (:func:`tianwen.porkchop.minima`), rounded for printing (the edge rounds)."""
+    from ..porkchop import minima
 
-    rows = []
-    for t, name in ((1, "I"), (2, "II")):
-        c3 = ds.c3.where(ds.transfer_type == 2 * ds.attrs["revs"] + t)
-        if not bool(np.isfinite(c3).any()):
-            continue
-        cell = ds.isel(c3.argmin(...))
-        rows.append({"type": name, "launch": str(cell.departure.values)[:10], "arrival": str(cell.arrival.values)[:10],
-                     "tof_days": round(float(cell.tof), 2), "c3_km2s2": round(float(cell.c3), 3),
-                     "vinf_arr_kms": round(float(cell.vinf_arr), 4), "dla_deg": round(float(cell.dla), 2),
-                     "rla_deg": round(float(cell.rla), 2)})
-    return rows
-
+    return [{"type": m.type, "launch": str(m.departure)[:10], "arrival": str(m.arrival)[:10],
+             "tof_days": round(m.tof_days, 2), "c3_km2s2": round(m.c3_km2s2, 3),
+             "vinf_arr_kms": round(m.vinf_arr_kms, 4), "dla_deg": round(m.dla_deg, 2), "rla_deg": round(m.rla_deg, 2)}
+            for m in minima(ds)]
 
 
 @app.command()

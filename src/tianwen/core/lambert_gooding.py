@@ -65,6 +65,8 @@ Status codes (``int8``; the velocities are NaN whenever the status is not 0):
 * 4 the iteration did not converge (not seen in testing; reported rather than raised).
 
 >>> import numpy as np
+>>> import numpy as np
+>>> from tianwen.lambert import lambert_gooding
 >>> v1, v2, status = lambert_gooding(np.array([5000.0, 10000.0, 2100.0]),
 ...                                  np.array([-14600.0, 2500.0, 7000.0]), 3600.0, mu=398600.0)
 >>> np.round(v1, 4), int(status)
@@ -75,21 +77,7 @@ from __future__ import annotations
 
 import math
 
-import numba
-import numpy as np
-
-from .errors import TianwenError
-
-__all__ = [
-    "COLLINEAR_TOL",
-    "STATUS_OK",
-    "STATUS_NO_SOLUTION",
-    "STATUS_DEGENERATE",
-    "STATUS_INVALID",
-    "STATUS_NOT_CONVERGED",
-    "gooding_kernel",
-    "lambert_gooding",
-]
+from .jit import kernel
 
 STATUS_OK = 0
 STATUS_NO_SOLUTION = 1
@@ -118,7 +106,7 @@ _C42 = 0.24
 # the status checks) instead of raising ZeroDivisionError, which a kernel must never do.
 
 
-@numba.njit(cache=True, error_model="numpy")
+@kernel
 def _tlamb(m, q, qsqfm1, x, n):
     """Gooding's TLAMB: ``T(x)`` and derivatives for ``m`` revolutions.
 
@@ -249,12 +237,12 @@ def _tlamb(m, q, qsqfm1, x, n):
     return t, dt, d2t, d3t
 
 
-@numba.njit(cache=True, error_model="numpy")
+@kernel
 def _d8rt(v):
     return math.sqrt(math.sqrt(math.sqrt(v)))
 
 
-@numba.njit(cache=True, error_model="numpy")
+@kernel
 def _halley(m, q, qsqfm1, tin, x, lo, hi, increasing):
     """Solve ``T(x) = tin`` by Halley's method (Gooding's corrector) inside ``(lo, hi)``.
 
@@ -296,7 +284,7 @@ def _halley(m, q, qsqfm1, tin, x, lo, hi, increasing):
     return x, False
 
 
-@numba.njit(cache=True, error_model="numpy")
+@kernel
 def _xlamb(m, q, qsqfm1, tin, right):
     """Gooding's XLAMB for one branch: returns ``(x, status)``.
 
@@ -372,7 +360,7 @@ def _xlamb(m, q, qsqfm1, tin, right):
     return x, (STATUS_OK if ok else STATUS_NOT_CONVERGED)
 
 
-@numba.njit(cache=True, error_model="numpy")
+@kernel
 def _vlamb(mu, r1, r2, theta, m, tof, right):
     """Gooding's VLAMB for one branch: ``(vr1, vt1, vr2, vt2, status)``.
 
@@ -410,7 +398,7 @@ def _vlamb(mu, r1, r2, theta, m, tof, right):
     return vr1, vt1, vr2, vt2, STATUS_OK
 
 
-@numba.njit(cache=True, error_model="numpy")
+@kernel
 def gooding_kernel(r1x, r1y, r1z, r2x, r2y, r2z, tof, mu, revs, prograde, branch_right):
     """One Lambert problem by Gooding's method, for use inside other compiled loops.
 
@@ -485,8 +473,8 @@ def gooding_kernel(r1x, r1y, r1z, r2x, r2y, r2z, tof, mu, revs, prograde, branch
     )
 
 
-@numba.njit(cache=True, error_model="numpy")
-def _gooding_batch(r1, r2, tof, mu, revs, prograde, branch_right, v1, v2, status):
+@kernel
+def gooding_batch(r1, r2, tof, mu, revs, prograde, branch_right, v1, v2, status):
     for k in range(tof.shape[0]):
         res = gooding_kernel(
             r1[k, 0], r1[k, 1], r1[k, 2], r2[k, 0], r2[k, 1], r2[k, 2],
@@ -501,68 +489,3 @@ def _gooding_batch(r1, r2, tof, mu, revs, prograde, branch_right, v1, v2, status
         status[k] = res[6]
 
 
-def _flat_readonly(a, shape, flat_shape):
-    """Broadcast, flatten to C order, and mark read-only, so that every call reaches the compiled loop with
-    the same array types (Numba compiles read-only and writable arrays separately)."""
-    out = np.ascontiguousarray(np.broadcast_to(a, shape)).reshape(flat_shape)
-    if out.flags.writeable:
-        out.setflags(write=False)
-    return out
-
-
-def lambert_gooding(r1, r2, tof, *, mu, revs=0, prograde=True, branch="left"):
-    """Solve Lambert's problem for arrays of problems by Gooding's (1990) method.
-
-    Parameters
-    ----------
-    r1, r2 : array_like, shape (..., 3)
-        Departure and arrival positions, km.
-    tof : array_like, shape (...)
-        Time of flight, s.
-    mu : float or array_like, shape (...)
-        Gravitational parameter, km^3/s^2.
-    revs : int or array_like of int, shape (...)
-        Complete revolutions ``N >= 0``.
-    prograde : bool or array_like of bool, shape (...)
-        ``True``: transfer angular momentum with ``h_z >= 0`` (see module docstring).
-    branch : {"left", "right"}
-        For ``revs > 0``: the root with the smaller (``"left"``) or larger (``"right"``)
-        Lancaster-Blanchard ``x``. Ignored for ``revs = 0``.
-
-    Returns
-    -------
-    v1, v2 : ndarray, shape (..., 3)
-        Velocities at departure and arrival, km/s (NaN where ``status != 0``).
-    status : ndarray of int8, shape (...)
-        0 ok, 1 no solution for ``revs``, 2 collinear geometry, 3 invalid input, 4 not converged.
-
-    All inputs broadcast against each other (``r1``, ``r2`` on their leading axes).
-    """
-    if branch not in ("left", "right"):
-        raise TianwenError(f"branch={branch!r} is not a Lambert branch; use 'left' or 'right'")
-    r1 = np.asarray(r1, dtype=np.float64)
-    r2 = np.asarray(r2, dtype=np.float64)
-    if r1.shape[-1:] != (3,) or r2.shape[-1:] != (3,):
-        raise TianwenError(f"r1 and r2 must have shape (..., 3); got {r1.shape} and {r2.shape}")
-    revs_arr = np.asarray(revs)
-    if revs_arr.dtype.kind not in "iu":
-        as_int = revs_arr.astype(np.int64)
-        if revs_arr.dtype.kind != "f" or not np.array_equal(as_int, revs_arr):
-            raise TianwenError(f"revs must be whole numbers of revolutions (0, 1, 2, ...); got {revs!r}")
-        revs_arr = as_int
-    tof_a = np.asarray(tof, dtype=np.float64)
-    mu_a = np.asarray(mu, dtype=np.float64)
-    pro_a = np.asarray(prograde, dtype=np.bool_)
-    shape = np.broadcast_shapes(r1.shape[:-1], r2.shape[:-1], tof_a.shape, mu_a.shape, revs_arr.shape, pro_a.shape)
-    n = int(np.prod(shape, dtype=np.int64))
-    r1b = _flat_readonly(r1, shape + (3,), (n, 3))
-    r2b = _flat_readonly(r2, shape + (3,), (n, 3))
-    tofb = _flat_readonly(tof_a, shape, (n,))
-    mub = _flat_readonly(mu_a, shape, (n,))
-    revb = _flat_readonly(revs_arr.astype(np.int64), shape, (n,))
-    prob = _flat_readonly(pro_a, shape, (n,))
-    v1 = np.empty((n, 3))
-    v2 = np.empty((n, 3))
-    status = np.empty(n, dtype=np.int8)
-    _gooding_batch(r1b, r2b, tofb, mub, revb, prob, branch == "right", v1, v2, status)
-    return v1.reshape(shape + (3,)), v2.reshape(shape + (3,)), status.reshape(shape)

@@ -1,0 +1,103 @@
+"""Transfer cells: one Lambert arc between two planet states and what a porkchop reads off it.
+
+Used by :mod:`tianwen.porkchop` (grids and matched pairs) and :mod:`tianwen.survey` (departure x flight-time
+lattices). Each cell returns (c3, vinf_dep, dla, rla, vinf_arr, dla_arr, rla_arr, transfer angle, type,
+status), NaN where unsolved; angles in degrees, EME2000.
+"""
+
+from __future__ import annotations
+
+import math
+
+from .jit import fast_kernel, prange
+from .lambert_izzo import izzo
+
+
+@fast_kernel(inline="always")
+def _radec(x, y, z):
+    n = math.sqrt(x * x + y * y + z * z)
+    dec = math.degrees(math.asin(max(-1.0, min(1.0, z / n))))
+    ra = math.degrees(math.atan2(y, x))
+    if ra < 0.0:
+        ra += 360.0
+    return n, dec, ra
+
+
+@fast_kernel(inline="always")
+def cell(r1x, r1y, r1z, vox, voy, voz, r2x, r2y, r2z, vtx, vty, vtz, dt_days, mu, revs, prograde, right):
+    """One transfer: (c3, vinf_dep, dla, rla, vinf_arr, dla_arr, rla_arr, angle, type, status); NaN if unsolved.
+
+    (r1, vo): origin position and velocity at departure; (r2, vt): target's at arrival; Sun-centred EME2000.
+    """
+    nan = math.nan
+    v1x, v1y, v1z, v2x, v2y, v2z, st = izzo(r1x, r1y, r1z, r2x, r2y, r2z, dt_days * 86400.0, mu,
+                                                 revs, prograde, right)
+    if st != 0:
+        return nan, nan, nan, nan, nan, nan, nan, nan, 0, st
+    # Transfer angle in the direction of motion, and its type.
+    crx = r1y * r2z - r1z * r2y
+    cry = r1z * r2x - r1x * r2z
+    crz = r1x * r2y - r1y * r2x
+    theta = math.degrees(math.atan2(math.sqrt(crx * crx + cry * cry + crz * crz), r1x * r2x + r1y * r2y + r1z * r2z))
+    if (crz < 0.0) == prograde:
+        theta = 360.0 - theta
+    n1, d1, a1 = _radec(v1x - vox, v1y - voy, v1z - voz)
+    n2, d2, a2 = _radec(v2x - vtx, v2y - vty, v2z - vtz)
+    return n1 * n1, n1, d1, a1, n2, d2, a2, theta, 2 * revs + (1 if theta < 180.0 else 2), st
+
+
+@fast_kernel(parallel=True)
+def grid_kernel(rd, vd, td, ra, va, ta, mu, revs, prograde, right,
+                 c3, vinf_dep, dla, rla, vinf_arr, dla_arr, rla_arr, tof, angle, ttype, status):
+    """Fill one chunk of rows: departures (rd, vd, td days) x arrivals (ra, va, ta days)."""
+    nd = rd.shape[0]
+    na = ra.shape[0]
+    for k in prange(nd * na):
+        i = k // na
+        j = k - i * na
+        dt = ta[j] - td[i]
+        tof[i, j] = dt if dt > 0.0 else math.nan
+        (c3[i, j], vinf_dep[i, j], dla[i, j], rla[i, j], vinf_arr[i, j], dla_arr[i, j], rla_arr[i, j],
+         angle[i, j], ttype[i, j], status[i, j]) = cell(
+            rd[i, 0], rd[i, 1], rd[i, 2], vd[i, 0], vd[i, 1], vd[i, 2], ra[j, 0], ra[j, 1], ra[j, 2],
+            va[j, 0], va[j, 1], va[j, 2], dt, mu, revs, prograde, right)
+
+
+@fast_kernel(inline="always")
+def _pair(rd, vd, ra, va, dt, mu, revs, prograde, right, out, ttype, status, k):
+    (out[k, 0], out[k, 1], out[k, 2], out[k, 3], out[k, 4], out[k, 5], out[k, 6], out[k, 7],
+     ttype[k], status[k]) = cell(rd[k, 0], rd[k, 1], rd[k, 2], vd[k, 0], vd[k, 1], vd[k, 2],
+                                  ra[k, 0], ra[k, 1], ra[k, 2], va[k, 0], va[k, 1], va[k, 2],
+                                  dt[k], mu, revs, prograde, right)
+
+
+@fast_kernel
+def pairs_serial(rd, vd, ra, va, dt, mu, revs, prograde, right, out, ttype, status):
+    for k in range(dt.shape[0]):
+        _pair(rd, vd, ra, va, dt, mu, revs, prograde, right, out, ttype, status, k)
+
+
+@fast_kernel(parallel=True)
+def pairs_parallel(rd, vd, ra, va, dt, mu, revs, prograde, right, out, ttype, status):
+    """Transfers for matched pairs k: departure state k, arrival state k, flight time dt[k] days.
+
+    ``out[k]`` receives (c3, vinf_dep, dla, rla, vinf_arr, dla_arr, rla_arr, angle).
+    """
+    for k in prange(dt.shape[0]):
+        _pair(rd, vd, ra, va, dt, mu, revs, prograde, right, out, ttype, status, k)
+
+
+@fast_kernel(parallel=True)
+def survey_kernel(rd, vd, ra, va, tof, mu, revs, prograde, right,
+                   c3, vinf_dep, dla, rla, vinf_arr, dla_arr, rla_arr, angle, ttype, status):
+    """Cell (i, j): departure state i, arrival state i + j (the arrival lattice), flight time tof[j] days."""
+    nd = rd.shape[0]
+    nt = tof.shape[0]
+    for k in prange(nd * nt):
+        i = k // nt
+        j = k - i * nt
+        m = i + j
+        (c3[i, j], vinf_dep[i, j], dla[i, j], rla[i, j], vinf_arr[i, j], dla_arr[i, j], rla_arr[i, j],
+         angle[i, j], ttype[i, j], status[i, j]) = cell(
+            rd[i, 0], rd[i, 1], rd[i, 2], vd[i, 0], vd[i, 1], vd[i, 2], ra[m, 0], ra[m, 1], ra[m, 2],
+            va[m, 0], va[m, 1], va[m, 2], tof[j], mu, revs, prograde, right)
