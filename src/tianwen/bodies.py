@@ -74,7 +74,7 @@ _RADIUS_KM = {
 }
 
 # J2000 semi-major axes (AU), Standish Table 1 (1800-2050), used only for the sphere of influence.
-_A_AU = {
+MEAN_A_AU = {
     "mercury": 0.38709927,
     "venus": 0.72333566,
     "emb": 1.00000261,
@@ -101,7 +101,7 @@ class Body:
 
 
 def _soi(name: str, gm: float) -> float:
-    return _A_AU[name] * AU_KM * (gm / GM_SUN) ** 0.4
+    return MEAN_A_AU[name] * AU_KM * (gm / GM_SUN) ** 0.4
 
 
 BODIES: dict[str, Body] = {

@@ -64,7 +64,7 @@ def local_cluster(workers: int, numba_threads: int | None = None, **kwargs):
 
     n = int(workers)
     if n < 1:
-        raise TianwenError(f"--workers {workers!r} must be at least 1")
+        raise TianwenError(f"workers={workers!r} must be at least 1")
     threads = int(numba_threads) if numba_threads else max(1, (os.cpu_count() or 1) // n)
     opts = dict(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
                 silence_logs=logging.CRITICAL, env={"NUMBA_NUM_THREADS": str(threads)})

@@ -29,9 +29,10 @@ import functools
 from importlib import resources
 
 import numpy as np
-from numba import njit, prange
 
 from .bodies import AU_KM, BODIES, DAY_S, body as _lookup_body
+from .core.chebyshev import spk_states_parallel as _chebyshev_parallel
+from .core.chebyshev import spk_states_serial as _chebyshev_serial
 from .errors import OutOfRangeError, TianwenError, UnknownBodyError
 from .time import J2000_JD, Epoch, epoch as _epoch
 
@@ -45,57 +46,8 @@ EPHEMERIDES = ("de421", "analytic", "analytic-long")
 
 
 # ---------------------------------------------------------------------------------------------------------
-# Compiled Chebyshev evaluation of SPK type-2 segments
+# Compiled Chebyshev evaluation of SPK type-2 segments: tianwen.core.chebyshev
 # ---------------------------------------------------------------------------------------------------------
-
-
-@njit(cache=True, inline="always")
-def _chebyshev_one(coef, init_jd, intlen_d, jd1, jd2, sign, r_out, v_out, i):
-    """Add ``sign`` x (position km, velocity km/s) of one SPK type-2 segment at epoch ``i`` into the outputs.
-
-    ``coef`` has shape (records, 3, n_coefficients), lowest degree first; epochs are TDB ``jd1 + jd2``. The
-    record and the offset in it come from day differences taken before any fraction is added
-    (``jd1 - init_jd`` is exact), so the time argument keeps ~1e-10 s precision anywhere in the span.
-    """
-    nrec = coef.shape[0]
-    ncoef = coef.shape[2]
-    whole = jd1[i] - init_jd
-    k = int(np.floor((whole + jd2[i]) / intlen_d))
-    if k >= nrec:
-        k = nrec - 1
-    if k < 0:
-        k = 0
-    offset = (whole - k * intlen_d) + jd2[i]
-    s = 2.0 * offset / intlen_d - 1.0
-    scale = 2.0 / (intlen_d * 86400.0)
-    for c in range(3):
-        # Chebyshev T_n(s) and T_n'(s) by their recurrences.
-        t0, t1 = 1.0, s
-        d0, d1 = 0.0, 1.0
-        p = coef[k, c, 0] + coef[k, c, 1] * s
-        v = coef[k, c, 1]
-        for n in range(2, ncoef):
-            t2 = 2.0 * s * t1 - t0
-            d2 = 2.0 * t1 + 2.0 * s * d1 - d0
-            p += coef[k, c, n] * t2
-            v += coef[k, c, n] * d2
-            t0, t1 = t1, t2
-            d0, d1 = d1, d2
-        r_out[i, c] += sign * p
-        v_out[i, c] += sign * v * scale
-
-
-@njit(cache=True)
-def _chebyshev_serial(coef, init_jd, intlen_d, jd1, jd2, sign, r_out, v_out):
-    for i in range(jd1.shape[0]):
-        _chebyshev_one(coef, init_jd, intlen_d, jd1, jd2, sign, r_out, v_out, i)
-
-
-@njit(cache=True, parallel=True)
-def _chebyshev_parallel(coef, init_jd, intlen_d, jd1, jd2, sign, r_out, v_out):
-    for i in prange(jd1.shape[0]):
-        _chebyshev_one(coef, init_jd, intlen_d, jd1, jd2, sign, r_out, v_out, i)
-
 
 #: Epoch arrays at least this long are evaluated on all cores (below it, thread start-up costs more).
 PARALLEL_THRESHOLD = 20_000
@@ -204,7 +156,7 @@ class StandishEphemeris:
         if key not in self._elements:
             raise UnknownBodyError(
                 f"body {name!r} is not in the analytic ephemeris; it knows sun, earth (as emb), "
-                f"{', '.join(sorted(self._elements))}; use --ephemeris de421 for the Moon"
+                f"{', '.join(sorted(self._elements))}; use ephemeris="de421" for the Moon"
             )
         el = self._elements[key]
         T = (((tdb.jd1 - J2000_JD) + tdb.jd2) / 36525.0).ravel()  # Julian centuries TDB since J2000
@@ -264,7 +216,7 @@ def get_ephemeris(name: str = "de421"):
     raise TianwenError(f"unknown ephemeris {name!r}; use one of {', '.join(EPHEMERIDES)}")
 
 
-def _resolve_ephemeris(ephemeris):
+def resolve_ephemeris(ephemeris):
     return get_ephemeris(ephemeris) if isinstance(ephemeris, str) else ephemeris
 
 
@@ -280,9 +232,9 @@ def check_span(eph, tdb: Epoch, what: str = "epoch") -> None:
         label = first.utc_iso() if jd > 2436935.5 else first.iso()[:19] + " TDB"
         alt_lo, alt_hi = StandishEphemeris.span_tdb_jd
         long_lo, long_hi = StandishEphemeris.TABLES["3000bc-3000ad"][1]
-        hint = ("; use --ephemeris analytic (1800-2050) for this date"
+        hint = ("; use ephemeris=\"analytic\" (1800-2050) for this date"
                 if eph.name == "de421" and alt_lo <= jd <= alt_hi else
-                "; use --ephemeris analytic-long (3000 BC-3000 AD) for this date"
+                "; use ephemeris=\"analytic-long\" (3000 BC-3000 AD) for this date"
                 if eph.name in ("de421", "analytic") and long_lo <= jd <= long_hi else "")
         raise OutOfRangeError(
             f"{what} {label} is outside {eph.name} ({span[0][:10]} to {span[1][:10]} TDB){hint}"
@@ -303,7 +255,7 @@ def heliocentric_state(body, tdb: Epoch, ephemeris="de421") -> tuple[np.ndarray,
         r, v = body.state(tdb)
         return np.asarray(r, float).reshape(-1, 3), np.asarray(v, float).reshape(-1, 3)
     name = _lookup_body(body).name
-    eph = _resolve_ephemeris(ephemeris)
+    eph = resolve_ephemeris(ephemeris)
     check_span(eph, tdb)
     return eph.heliocentric(name, tdb)
 

@@ -86,7 +86,7 @@ def _opportunity_cached(opp_tdb_jd: float, margin: float, origin: str, ephemeris
 
 def _compute_opportunity(opp: Epoch, margin: float, origin: str, ephemeris) -> Opportunity:
     from .porkchop import porkchop
-    from .windows import DEPARTURE_HALF_WIDTH_DAYS, _zoom, tof_bounds_days
+    from .windows import DEPARTURE_HALF_WIDTH_DAYS, refine_optimum, tof_bounds_days
 
     lo, hi = tof_bounds_days(origin, "mars")
     w = DEPARTURE_HALF_WIDTH_DAYS
@@ -101,7 +101,7 @@ def _compute_opportunity(opp: Epoch, margin: float, origin: str, ephemeris) -> O
         f = np.where(grid.transfer_type.values == t, c3, np.inf)
         if np.isfinite(f).any():
             i, j = np.unravel_index(np.argmin(f), f.shape)
-            cx, cy, cell, _ = _zoom(origin, "mars", opp, t, "c3", ephemeris, i - w, tof[i, j])
+            cx, cy, cell, _ = refine_optimum(origin, "mars", opp, t, "c3", ephemeris, i - w, tof[i, j])
             best.append((cell["c3"], cx))
     if not best:
         raise TianwenError(f"no transfer found around {opp.date()}")
@@ -156,7 +156,7 @@ def history(since: int = 1960, until: int | None = None, *, margin_km2s2: float 
         until = max(int(e.launch[:4]) for e in catalogue)
     since, until = int(since), int(until)
     if until < since:
-        raise TianwenError(f"--until {until} is before --since {since}")
+        raise TianwenError(f"until={until} is before since={since}")
     if not (margin_km2s2 > 0):
         raise TianwenError(f"margin {margin_km2s2!r} km2/s2 must be positive")
     with dask_client(scheduler, workers) as client:

@@ -210,27 +210,3 @@ def load_mission(name: str) -> Mission:
     return Mission(key=key, name=raw["name"], agency=raw.get("agency", ""), launch_utc=launch["epoch"]["utc"],
                    launch_site=site, spacecraft=raw.get("spacecraft", {}), cruise=raw.get("cruise", {}),
                    events=tuple(_event(e) for e in raw.get("events", ())), sources=raw.get("sources", {}), raw=raw)
-
-
-class _MissionBody:
-    """A reconstructed mission's cruise as a body: ``state(epoch)`` Sun-centred ICRF (km, km/s)."""
-
-    def __init__(self, name: str, trajectory):
-        self.name = name
-        self._trajectory = trajectory
-        self.span_tdb_jd = (float(trajectory.t0.jd), float(trajectory.t1.jd))
-
-    def state(self, epochs):
-        return self._trajectory.state(epochs)
-
-
-@functools.lru_cache(maxsize=8)
-def trajectory(name: str):
-    """The reconstructed cruise of a mission (:func:`tianwen.reconstruct.reconstruct`) as a body that the rest
-    of tianwen (tracking, porkchop) can use. It spans from two days after launch to the arrival event;
-    an epoch outside raises :class:`tianwen.errors.OutOfRangeError`. Computed once per process."""
-    from .reconstruct import reconstruct
-
-    load_mission(name)  # unknown names: TianwenError before any computation
-    rec = reconstruct(name)
-    return _MissionBody(rec.as_json()["name"], rec.trajectory)

@@ -29,6 +29,7 @@ Everything is returned beside the published facts of the mission file, each with
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 
@@ -456,3 +457,25 @@ def _published(m: Mission) -> dict:
             out.setdefault("manoeuvre_burns", []).append({"label": e.label, "utc": e.utc, "burn_duration": q.get("value"),
                                                           "unit": q.get("unit"), "source": q.get("source", [])})
     return out
+
+
+class _MissionBody:
+    """A reconstructed mission's cruise as a body: ``state(epoch)`` Sun-centred ICRF (km, km/s)."""
+
+    def __init__(self, name: str, trajectory):
+        self.name = name
+        self._trajectory = trajectory
+        self.span_tdb_jd = (float(trajectory.t0.jd), float(trajectory.t1.jd))
+
+    def state(self, epochs):
+        return self._trajectory.state(epochs)
+
+
+@functools.lru_cache(maxsize=8)
+def trajectory(name: str):
+    """The reconstructed cruise of a mission (:func:`reconstruct`) as a body that the rest
+    of tianwen (tracking, porkchop) can use. It spans from two days after launch to the arrival event;
+    an epoch outside raises :class:`tianwen.errors.OutOfRangeError`. Computed once per process."""
+    load_mission(name)  # unknown names: TianwenError before any computation
+    rec = reconstruct(name)
+    return _MissionBody(rec.as_json()["name"], rec.trajectory)

@@ -28,7 +28,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from .bodies import AU_KM, GM_SUN, body as _body
-from .ephemeris import _resolve_ephemeris, check_span
+from .ephemeris import check_span, resolve_ephemeris
 from .errors import TianwenError
 from .porkchop import transfers
 from .time import Epoch, epoch as _epoch
@@ -39,12 +39,12 @@ _YEAR_DAYS = 365.25
 
 
 def _mean_a_km(name: str) -> float:
-    from .bodies import _A_AU
+    from .bodies import MEANMEAN_A_AU
 
     key = {"earth": "emb", "moon": "emb"}.get(name, name)
-    if key not in _A_AU:
+    if key not in MEAN_A_AU:
         raise TianwenError(f"windows need a planet for origin and target; got {name!r}")
-    return _A_AU[key] * AU_KM
+    return MEAN_A_AU[key] * AU_KM
 
 
 def synodic_period_days(origin: str = "earth", target: str = "mars") -> float:
@@ -134,10 +134,10 @@ def find_opportunities(year_from: int, year_to: int, *, origin="earth", target="
     ``scheduler``/``workers``: run the scan's blocks on Dask (see :mod:`tianwen.distributed`).
     """
     if int(year_to) < int(year_from):
-        raise TianwenError(f"--to {year_to} is before --from {year_from}")
+        raise TianwenError(f"year_to={year_to} is before year_from={year_from}")
     origin, target = _names(origin, target)
     syn = synodic_period_days(origin, target)
-    eph = _resolve_ephemeris(ephemeris)
+    eph = resolve_ephemeris(ephemeris)
     a = _epoch(f"{int(year_from):04d}-01-01 TDB") - 0.6 * syn
     b = _epoch(f"{int(year_to) + 1:04d}-01-01 TDB") + 0.6 * syn
     lo_jd, hi_jd = eph.span_tdb_jd
@@ -171,7 +171,7 @@ def find_opportunities(year_from: int, year_to: int, *, origin="earth", target="
     return out
 
 
-def _zoom(origin, target, center: Epoch, type_: int, objective: str, ephemeris, x0: float, y0: float):
+def refine_optimum(origin, target, center: Epoch, type_: int, objective: str, ephemeris, x0: float, y0: float):
     """Refine a grid minimum of ``objective`` over (departure offset, tof) by successive 9 x 9 zoomed grids,
     each a third of the previous spacing, until the spacing is below 1e-6 day (0.1 s)."""
     lo, hi = tof_bounds_days(origin, target)
@@ -209,12 +209,12 @@ COARSE_STEP_DAYS = 2.0
 def opportunity_transfers(opp: Epoch, *, origin="earth", target="mars", ephemeris="de421") -> list[Transfer]:
     """The four refined optima (types I and II, minimum C3 and minimum arrival v-infinity) of one opportunity.
 
-    A 2-day porkchop grid over the search region gives each optimum's starting cell; :func:`_zoom` refines it.
+    A 2-day porkchop grid over the search region gives each optimum's starting cell; :func:`refine_optimum` refines it.
     """
     from .porkchop import porkchop
 
     origin, target = _names(origin, target)
-    eph = _resolve_ephemeris(ephemeris)
+    eph = resolve_ephemeris(ephemeris)
     lo, hi = tof_bounds_days(origin, target)
     w = DEPARTURE_HALF_WIDTH_DAYS
     opp = opp.to("tdb")
@@ -232,7 +232,7 @@ def opportunity_transfers(opp: Epoch, *, origin="earth", target="mars", ephemeri
             if not np.isfinite(f).any():
                 continue
             i, j = np.unravel_index(np.nanargmin(f), f.shape)
-            cx, cy, cell, edge = _zoom(origin, target, opp, type_, objective, eph, offsets[i, j], tof[i, j])
+            cx, cy, cell, edge = refine_optimum(origin, target, opp, type_, objective, eph, offsets[i, j], tof[i, j])
             launch = opp + cx
             arrival = launch + cy
             notes = []
@@ -305,7 +305,7 @@ def plot_window(opportunity: str | int, *, origin="earth", target="mars", epheme
         found = find_opportunities(year, year, origin=origin, target=target, ephemeris=ephemeris)
         if not found:
             raise TianwenError(f"no {origin}-{target} opportunity has its minimum-C3 date in {year}; "
-                               f"try `tianwen windows --from {year - 1} --to {year + 1}`")
+                               f"try windows({year - 1}, {year + 1})")
         opp = found[0]
     half = 0.1 * synodic_period_days(origin, target)
     h = hohmann_tof_days(origin, target)

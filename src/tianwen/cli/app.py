@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from typing import List, Optional
 
@@ -30,6 +31,25 @@ def fail(message: str, code: int = 2) -> None:
     raise typer.Exit(code)
 
 
+#: Library (Python) parameter names -> the command-line flags that set them. Library messages speak Python
+#: (``ephemeris="analytic"``, ``year_to=2020``); the CLI shows the same message in its own terms.
+FLAGS = {"ephemeris": "--ephemeris", "year_from": "--from", "year_to": "--to", "since": "--since",
+         "until": "--until", "workers": "--workers", "scheduler": "--scheduler", "step_days": "--step",
+         "origin": "--origin", "target": "--target", "revs": "--revs", "targets": "--targets", "out": "--out"}
+_TERM = re.compile(r"\b(" + "|".join(FLAGS) + r")=(\"([^\"]*)\"|'([^']*)'|([^\s,;:()]+))")
+
+
+def flag_terms(message: str) -> str:
+    """``ephemeris="analytic"`` -> ``--ephemeris analytic`` (and the other :data:`FLAGS`) in a library message."""
+
+    def repl(m):
+        value = next(g for g in m.groups()[2:] if g is not None)
+        return f"{FLAGS[m.group(1)]} {value}"
+
+    message = re.sub(r"\bwindows\((\d+), (\d+)\)", r"`tianwen windows --from \1 --to \2`", message)
+    return _TERM.sub(repl, message)
+
+
 def run(func):
     """Call ``func`` turning library errors into one-line messages (set TIANWEN_DEBUG=1 for tracebacks)."""
     from ..errors import TianwenError
@@ -37,7 +57,7 @@ def run(func):
     try:
         return func()
     except TianwenError as exc:
-        fail(str(exc).splitlines()[0])
+        fail(flag_terms(str(exc).splitlines()[0]))
     except typer.Exit:
         raise
     except Exception as exc:  # a bug: still one line, unless asked for the traceback
