@@ -156,7 +156,7 @@ class StandishEphemeris:
         if key not in self._elements:
             raise UnknownBodyError(
                 f"body {name!r} is not in the analytic ephemeris; it knows sun, earth (as emb), "
-                f"{', '.join(sorted(self._elements))}; use ephemeris="de421" for the Moon"
+                f"{', '.join(sorted(self._elements))}; use ephemeris='de421' for the Moon"
             )
         el = self._elements[key]
         T = (((tdb.jd1 - J2000_JD) + tdb.jd2) / 36525.0).ravel()  # Julian centuries TDB since J2000
