@@ -160,3 +160,55 @@ def test_unknown_body_names_the_accepted_names(bad):
                     "uranus", "neptune"]
     words = set(re.findall(r"[a-z]+", message.replace(repr(bad), "")))
     assert set(readme_names) <= words
+
+
+class _Delegate:
+    """A user-defined body (the :class:`tianwen.bodies.BodyModel` contract): any object with ``name``,
+    ``gm_km3_s2``, ``radius_km`` and ``state(tdb)``. This one returns DE421's state of a named planet, so the
+    porkchop made with it must be the porkchop made with the planet's name, to the last bit."""
+
+    def __init__(self, planet: str):
+        from tianwen.bodies import body
+
+        b = body(planet)
+        self.planet = planet
+        self.name = f"my-{planet}"
+        self.gm_km3_s2 = b.gm_km3_s2
+        self.radius_km = b.radius_km
+
+    def state(self, tdb):
+        from tianwen.ephemeris import heliocentric_state
+
+        return heliocentric_state(self.planet, tdb)
+
+
+def test_a_user_defined_body_is_a_porkchop_origin_and_target():
+    import numpy as np
+
+    from tianwen.bodies import BodyModel
+    from tianwen.porkchop import porkchop
+
+    earth, mars = _Delegate("earth"), _Delegate("mars")
+    assert isinstance(earth, BodyModel)
+    kw = dict(step_days=10.0, parking_alt_km=200.0, capture=(400.0, 40000.0))
+    mine = porkchop(("2020-06-01", "2020-09-01"), ("2021-01-01", "2021-09-01"), origin=earth, target=mars, **kw)
+    ref = porkchop(("2020-06-01", "2020-09-01"), ("2021-01-01", "2021-09-01"), origin="earth", target="mars", **kw)
+    assert mine.attrs["origin"] == "my-earth" and mine.attrs["target"] == "my-mars"
+    for k in ("c3", "vinf_arr", "dla", "rla", "dv_depart", "dv_arrive", "dv_total"):
+        np.testing.assert_array_equal(mine[k].values, ref[k].values, err_msg=k)
+
+
+def test_an_object_without_the_contract_is_refused_with_what_it_lacks():
+    import pytest
+
+    from tianwen.bodies import body
+    from tianwen.errors import UnknownBodyError
+
+    class Half:
+        name = "half"
+
+        def state(self, tdb):
+            return None
+
+    with pytest.raises(UnknownBodyError, match="lacks gm_km3_s2, radius_km"):
+        body(Half())

@@ -9,9 +9,6 @@ per epoch, only the compiled kernel's vectorisation may differ at the last bit).
 """
 
 import json
-import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -27,16 +24,14 @@ DEP = ("2020-05-01", "2020-09-30")
 ARR = ("2020-12-01", "2021-10-31")
 
 
-@pytest.fixture(scope="module")
-def cluster():
-    with local_cluster(2, numba_threads=1) as c:
-        yield c
+@pytest.fixture
+def cluster(dask_cluster):
+    return dask_cluster
 
 
-@pytest.fixture(scope="module")
-def client(cluster):
-    with distributed.Client(cluster) as cl:
-        yield cl
+@pytest.fixture
+def client(dask_client):
+    return dask_client
 
 
 @pytest.mark.parametrize("ephemeris", ["de421", "analytic"])
@@ -98,24 +93,19 @@ def test_history_on_cluster(client):
     assert [o.min_c3_tdb_jd for o in remote] == [o.min_c3_tdb_jd for o in local]
 
 
-def _cli(*args, env=None):
-    return subprocess.run([sys.executable, "-m", "tianwen", *args], capture_output=True, text=True, timeout=600,
-                          env={**os.environ, **(env or {})})
-
-
-def test_cli_porkchop_workers_and_windows_scheduler(cluster):
+def test_cli_porkchop_workers_and_windows_scheduler(cluster, cli):
     """`--workers 2` starts a local cluster for the run; `--scheduler ADDRESS` uses a running one: the output
     is the in-process library's."""
     from tianwen.cli.porkchop import minima_json as _minima
     from tianwen.windows import windows
 
     args = ["porkchop", "--depart", "2020-06-01:2020-08-31", "--arrive", "2021-01-01:2021-08-31", "--step", "5", "--json"]
-    on_cluster = _cli(*args, "--workers", "2")
+    on_cluster = cli(*args, "--workers", "2")
     assert on_cluster.returncode == 0, on_cluster.stderr
     local = porkchop(("2020-06-01", "2020-08-31"), ("2021-01-01", "2021-08-31"), step_days=5.0)
     assert json.loads(on_cluster.stdout)["minima"] == _minima(local)
-    remote = _cli("windows", "--from", "2028", "--to", "2028", "--json", "--scheduler", cluster.scheduler_address)
+    remote = cli("windows", "--from", "2028", "--to", "2028", "--json", "--scheduler", cluster.scheduler_address)
     assert remote.returncode == 0, remote.stderr
     assert json.loads(remote.stdout) == [r.as_json() for r in windows(2028, 2028)]
-    bad = _cli(*args, "--workers", "2", "--scheduler", cluster.scheduler_address)
+    bad = cli(*args, "--workers", "2", "--scheduler", cluster.scheduler_address)
     assert bad.returncode == 2 and "not both" in bad.stderr

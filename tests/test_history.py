@@ -4,8 +4,6 @@ probes have been launched in almost every launch window" — checked against opp
 computes itself."""
 
 import json
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -129,10 +127,9 @@ def test_user_catalogue_is_added_and_checked(tmp_path):
         read_catalogue_file(tmp_path / "missing.csv")
 
 
-def test_cli_history_json_and_plot(tmp_path):
+def test_cli_history_json_and_plot(tmp_path, cli):
     out = tmp_path / "history.html"
-    p = subprocess.run([sys.executable, "-m", "tianwen", "history", "--since", "2016", "--until", "2020", "--json",
-                        "--out", str(out)], capture_output=True, text=True, timeout=600)
+    p = cli("history", "--since", "2016", "--until", "2020", "--json", "--out", str(out))
     assert p.returncode == 0, p.stderr
     data = json.loads(p.stdout)
     assert set(data) == {"opportunities", "summary"}
@@ -144,7 +141,6 @@ def test_cli_history_json_and_plot(tmp_path):
     assert out.stat().st_size > 100_000
 
 
-def test_cli_history_bad_input(tmp_path):
-    p = subprocess.run([sys.executable, "-m", "tianwen", "history", "--since", "2020", "--until", "2010"],
-                       capture_output=True, text=True, timeout=600)
+def test_cli_history_bad_input(tmp_path, cli):
+    p = cli("history", "--since", "2020", "--until", "2010")
     assert p.returncode == 2 and len(p.stderr.strip().splitlines()) == 1

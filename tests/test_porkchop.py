@@ -4,8 +4,6 @@ the output files are written whole."""
 
 import json
 import re
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -207,14 +205,9 @@ def test_bad_output_format_writes_nothing(grid, tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
-def _cli(*args, cwd=None):
-    return subprocess.run([sys.executable, "-m", "tianwen", *args], capture_output=True, text=True, cwd=cwd,
-                          timeout=600)
-
-
-def test_cli_porkchop_json_and_png(tmp_path):
+def test_cli_porkchop_json_and_png(tmp_path, cli):
     out = tmp_path / "pc.png"
-    p = _cli("porkchop", "--depart", "2020-06-01:2020-09-01", "--arrive", "2020-11-01:2021-10-01", "--step", "2",
+    p = cli("porkchop", "--depart", "2020-06-01:2020-09-01", "--arrive", "2020-11-01:2021-10-01", "--step", "2",
              "--out", str(out), "--json")
     assert p.returncode == 0, p.stderr
     data = json.loads(p.stdout)
@@ -232,8 +225,8 @@ def test_cli_porkchop_json_and_png(tmp_path):
     ("--opportunity", "1850"),
     ("--depart", "2020-05-01:2020-09-30", "--arrive", "2020-12-01:2021-10-31", "--out", "x.pdf"),
 ])
-def test_cli_porkchop_bad_input(args, tmp_path):
-    p = _cli("porkchop", *args, cwd=tmp_path)
+def test_cli_porkchop_bad_input(args, tmp_path, cli):
+    p = cli("porkchop", *args, cwd=tmp_path)
     assert p.returncode == 2, p.stderr
     assert len(p.stderr.strip().splitlines()) == 1 and "Traceback" not in p.stderr
     assert list(tmp_path.iterdir()) == []

@@ -3,8 +3,6 @@ files (src/tianwen/data/missions/*.toml, every value with its source), the indep
 a patched-conic capture checked against the numerical propagator."""
 
 import json
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -118,21 +116,19 @@ def test_mars2020_published_cruise(mars2020):
     assert abs(mars2020.cruise_path_length_km / float(pub["path_length"]["value"]) - 1) < 5e-3
 
 
-def test_unknown_mission_is_one_line():
+def test_unknown_mission_is_one_line(cli):
     with pytest.raises(TianwenError, match="known missions"):
         load_mission("voyager")
-    p = subprocess.run([sys.executable, "-m", "tianwen", "mission", "voyager"], capture_output=True, text=True,
-                       timeout=300)
+    p = cli("mission", "voyager")
     assert p.returncode == 2 and len(p.stderr.strip().splitlines()) == 1
 
 
-def test_cli_mission_json_and_oem(tmp_path):
+def test_cli_mission_json_and_oem(tmp_path, cli):
     """The --json keys the issue names, and an OEM file that the independent `oem` parser reads back with
     states matching the trajectory."""
     oem_path = tmp_path / "tw1.oem"
     png = tmp_path / "tw1.png"
-    p = subprocess.run([sys.executable, "-m", "tianwen", "mission", "tianwen-1", "--json", "--oem", str(oem_path),
-                        "--out", str(png)], capture_output=True, text=True, timeout=900)
+    p = cli("mission", "tianwen-1", "--json", "--oem", str(oem_path), "--out", str(png))
     assert p.returncode == 0, p.stderr
     d = json.loads(p.stdout)
     for key in ("name", "launch_utc", "arrival_utc", "tof_days", "lambert", "manoeuvres", "moi_dv_kms",

@@ -39,7 +39,7 @@ _YEAR_DAYS = 365.25
 
 
 def _mean_a_km(name: str) -> float:
-    from .bodies import MEANMEAN_A_AU
+    from .bodies import MEAN_A_AU
 
     key = {"earth": "emb", "moon": "emb"}.get(name, name)
     if key not in MEAN_A_AU:
