@@ -210,3 +210,32 @@ def load_mission(name: str) -> Mission:
     return Mission(key=key, name=raw["name"], agency=raw.get("agency", ""), launch_utc=launch["epoch"]["utc"],
                    launch_site=site, spacecraft=raw.get("spacecraft", {}), cruise=raw.get("cruise", {}),
                    events=tuple(_event(e) for e in raw.get("events", ())), sources=raw.get("sources", {}), raw=raw)
+
+
+#: How far outside a porkchop's departure span a launch may fall and still be marked on it (days): a mission
+#: launched just past the grid's edge is still of that opportunity.
+OVERLAY_MARGIN_DAYS = 30.0
+
+
+def launched_between(start, end, *, margin_days: float = 0.0, extra=()) -> list[CatalogueEntry]:
+    """Catalogued Mars missions (gravity-assist-only flybys excluded) launched from ``start - margin_days`` to
+    ``end + margin_days`` inclusive, sorted by launch.
+
+    ``start`` and ``end`` are UTC instants as ``numpy.datetime64`` or ISO strings (``"2020-07-01"``);
+    ``extra`` are catalogue files added as in :func:`load_catalogue`.
+
+    >>> [m.short_name for m in launched_between("2020-07-01", "2020-07-31")]
+    ['Hope', 'Tianwen-1', 'Mars 2020']
+    """
+    import numpy as np
+
+    try:
+        a, b = np.datetime64(start, "s"), np.datetime64(end, "s")
+    except (TypeError, ValueError):
+        raise TianwenError(f"start {start!r} and end {end!r} must be UTC dates (ISO strings or numpy.datetime64)") \
+            from None
+    if not np.isfinite(float(margin_days)) or margin_days < 0:
+        raise TianwenError(f"margin_days = {margin_days!r} must be a non-negative number of days")
+    pad = np.timedelta64(int(round(float(margin_days) * 86400.0)), "s")
+    return [m for m in load_catalogue(extra) if m.is_mars_mission and a - pad <= np.datetime64(m.launch[:19], "s")
+            <= b + pad]

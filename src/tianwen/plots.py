@@ -51,31 +51,15 @@ def _levels(c3: np.ndarray):
     return np.arange(lo, lo + 41.0, 2.0)
 
 
-def _minima(ds):
-    out = []
-    base = 2 * int(ds.attrs.get("revs", 0))
-    for t, name in ((1, "I"), (2, "II")):
-        c3 = ds.c3.where(ds.transfer_type == base + t)
-        if bool(np.isfinite(c3).any()):
-            out.append((name, ds.isel(c3.argmin(...))))
-    return out
+def _missions_in(ds):
+    """Catalogued missions launched near the grid's departure span (:func:`tianwen.missions.launched_between`),
+    as (name, launch, arrival or None) in numpy datetime64 for the overlay."""
+    from .missions import OVERLAY_MARGIN_DAYS, launched_between
 
-
-def _missions_in(ds, label):
-    """Catalogued missions whose launch falls in the grid's departure span (for the overlay)."""
-    try:
-        from .missions import load_catalogue
-    except ImportError:
-        return []
-    d0, d1 = ds.departure.values[0], ds.departure.values[-1]
     rows = []
-    for m in load_catalogue():
-        if m.gravity_assist_only or m.launch is None:
-            continue
-        launch = np.datetime64(m.launch[:19])
-        if d0 - np.timedelta64(30, "D") <= launch <= d1 + np.timedelta64(30, "D"):
-            arrival = np.datetime64(m.arrival[:19]) if m.arrival else None
-            rows.append((m.short_name, launch, arrival))
+    for m in launched_between(ds.departure.values[0], ds.departure.values[-1], margin_days=OVERLAY_MARGIN_DAYS):
+        arrival = np.datetime64(m.arrival[:19]) if m.arrival else None
+        rows.append((m.short_name, np.datetime64(m.launch[:19]), arrival))
     return rows
 
 
@@ -87,6 +71,8 @@ def porkchop_figure(ds, *, missions: bool = False, label: str | None = None):
     import matplotlib.dates as mdates
     import matplotlib.pyplot as plt
 
+    from .porkchop import VARIABLES, minima
+
     x = ds.departure.values
     y = ds.arrival.values
     c3 = ds.c3.values.T
@@ -94,7 +80,7 @@ def porkchop_figure(ds, *, missions: bool = False, label: str | None = None):
     levels = _levels(c3)
     cf = ax.contourf(x, y, np.where(c3 <= levels[-1], c3, np.nan), levels=levels, cmap="viridis_r", extend="neither")
     cb = fig.colorbar(cf, ax=ax, pad=0.02)
-    cb.set_label("launch energy C3 (km²/s²)")
+    cb.set_label(f"launch energy {VARIABLES['c3'].label}")
     vinf = np.where(c3 <= levels[-1], ds.vinf_arr.values.T, np.nan)  # lines only where C3 is drawn
     finite = vinf[np.isfinite(vinf)]
     if finite.size:
@@ -105,15 +91,15 @@ def porkchop_figure(ds, *, missions: bool = False, label: str | None = None):
     tl = np.arange(50, 601, 50)
     ct = ax.contour(x, y, tof, levels=tl, colors="0.35", linestyles="--", linewidths=0.6)
     ax.clabel(ct, fmt="%d d", fontsize=7)
-    for name, cell in _minima(ds):
-        ax.plot(cell.departure.values, cell.arrival.values, marker="*", color="white", mec="black", ms=14, zorder=5)
-        ax.annotate(f"Type {name} min C3 {float(cell.c3):.2f} km²/s²\n{str(cell.departure.values)[:10]} → "
-                    f"{str(cell.arrival.values)[:10]}, {float(cell.tof):.0f} d",
-                    (cell.departure.values, cell.arrival.values), xytext=(10, -22 if name == "I" else 10),
+    for m in minima(ds):
+        ax.plot(m.departure, m.arrival, marker="*", color="white", mec="black", ms=14, zorder=5)
+        ax.annotate(f"Type {m.type} min C3 {m.c3_km2s2:.2f} km²/s²\n{str(m.departure)[:10]} → "
+                    f"{str(m.arrival)[:10]}, {m.tof_days:.0f} d",
+                    (m.departure, m.arrival), xytext=(10, -22 if m.type == "I" else 10),
                     textcoords="offset points", fontsize=8, color="black",
                     bbox=dict(boxstyle="round", fc="white", alpha=0.8))
     if missions:
-        for k, (name, launch, arrival) in enumerate(_missions_in(ds, label)):
+        for k, (name, launch, arrival) in enumerate(_missions_in(ds)):
             if arrival is not None and y[0] <= arrival <= y[-1]:
                 ax.plot(launch, arrival, marker="o", color="orange", mec="black", ms=8, zorder=6)
                 ax.annotate(name, (launch, arrival), xytext=(-8, 8 + 11 * (k % 3)), textcoords="offset points",
@@ -140,28 +126,30 @@ def porkchop_html(ds, *, missions: bool = False, label: str | None = None) -> st
     """Interactive plotly page (self-contained, plotly.js inlined: works offline); hover shows every variable."""
     import plotly.graph_objects as go
 
+    from .porkchop import VARIABLES, minima
+
     names = [k for k in ("c3", "vinf_dep", "dla", "rla", "vinf_arr", "dla_arr", "tof", "transfer_angle",
                          "transfer_type", "dv_depart", "dv_arrive", "dv_total") if k in ds]
     custom = np.stack([ds[k].values.T.astype(float) for k in names], axis=-1)
     hover = "launch %{x|%Y-%m-%d}<br>arrival %{y|%Y-%m-%d}<br>" + "<br>".join(
-        f"{k} = %{{customdata[{i}]:.3f}} {ds[k].attrs.get('units', '')}" for i, k in enumerate(names)) + "<extra></extra>"
+        f"{k} = %{{customdata[{i}]:.3f}} {VARIABLES[k].units}" for i, k in enumerate(names)) + "<extra></extra>"
     c3 = ds.c3.values.T
     levels = _levels(c3)
     fig = go.Figure(go.Contour(
         x=ds.departure.values, y=ds.arrival.values, z=np.where(c3 <= levels[-1], c3, np.nan), customdata=custom,
         hovertemplate=hover, colorscale="Viridis", reversescale=True,
-        contours=dict(start=levels[0], end=levels[-1], size=2.0), colorbar=dict(title="C3 km²/s²")))
+        contours=dict(start=levels[0], end=levels[-1], size=2.0), colorbar=dict(title=VARIABLES["c3"].label)))
     fig.add_trace(go.Contour(x=ds.departure.values, y=ds.arrival.values, z=ds.vinf_arr.values.T,
                              contours=dict(coloring="lines", showlabels=True, start=2.0, end=8.0, size=0.5),
                              line=dict(color="crimson", width=1), showscale=False, hoverinfo="skip",
                              name="arrival v∞ km/s"))
-    for name, cell in _minima(ds):
-        fig.add_trace(go.Scatter(x=[cell.departure.values], y=[cell.arrival.values], mode="markers+text",
+    for m in minima(ds):
+        fig.add_trace(go.Scatter(x=[m.departure], y=[m.arrival], mode="markers+text",
                                  marker=dict(symbol="star", size=16, color="white", line=dict(color="black", width=1)),
-                                 text=[f"Type {name} min C3 {float(cell.c3):.2f}"], textposition="top right",
-                                 name=f"Type {name} minimum", hoverinfo="skip"))
+                                 text=[f"Type {m.type} min C3 {m.c3_km2s2:.2f}"], textposition="top right",
+                                 name=f"Type {m.type} minimum", hoverinfo="skip"))
     if missions:
-        for mname, launch, arrival in _missions_in(ds, label):
+        for mname, launch, arrival in _missions_in(ds):
             if arrival is not None:
                 fig.add_trace(go.Scatter(x=[launch], y=[arrival], mode="markers+text", text=[mname],
                                          marker=dict(color="orange", size=10), name=mname))

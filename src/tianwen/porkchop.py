@@ -366,3 +366,117 @@ def minima(ds) -> list[Minimum]:
                            cell.arrival.values, float(cell.tof), float(cell.c3), float(cell.vinf_arr),
                            float(cell.dla), float(cell.rla)))
     return out
+
+
+@dataclass(frozen=True)
+class Transfer:
+    """One ballistic transfer (a porkchop cell), full precision: its numbers, and the states at both ends.
+
+    Epochs are :class:`~tianwen.time.Epoch` in TDB; vectors are Sun-centred ICRF (EME2000 axes), km and km/s:
+    ``r1_km``/``r2_km`` the origin's position at departure and the target's at arrival, ``v1_kms``/``v2_kms``
+    the transfer arc's velocities there, ``origin_v_kms``/``target_v_kms`` the bodies' own velocities.
+    ``dv_*`` are None unless a parking orbit / capture orbit was given.
+    """
+
+    origin: str
+    target: str
+    ephemeris: str
+    departure: Epoch
+    arrival: Epoch
+    tof_days: float
+    revs: int
+    prograde: bool
+    branch: str
+    c3_km2s2: float
+    vinf_dep_kms: float
+    dla_deg: float
+    rla_deg: float
+    vinf_arr_kms: float
+    dla_arr_deg: float
+    rla_arr_deg: float
+    transfer_angle_deg: float
+    transfer_type: int
+    r1_km: np.ndarray
+    v1_kms: np.ndarray
+    origin_v_kms: np.ndarray
+    r2_km: np.ndarray
+    v2_kms: np.ndarray
+    target_v_kms: np.ndarray
+    dv_depart_kms: float | None = None
+    dv_arrive_kms: float | None = None
+    dv_total_kms: float | None = None
+
+    def values(self) -> dict[str, float | int]:
+        """The numbers keyed by their porkchop variable names (:data:`VARIABLES`: ``c3``, ``tof``, ...), the
+        ``dv_*`` ones only when present."""
+        out = {}
+        for name, var in VARIABLES.items():
+            if name == "status":
+                continue
+            value = getattr(self, var.json_name, None)
+            if value is not None:
+                out[name] = value
+        return out
+
+
+def transfer(origin, target, departure, arrival=None, *, tof_days: float | None = None, revs: int = 0,
+             prograde: bool = True, branch: str = "left", ephemeris="de421", parking_alt_km: float | None = None,
+             capture: tuple[float, float] | None = None) -> Transfer:
+    """One ballistic transfer from ``origin`` at ``departure`` to ``target`` at ``arrival`` (or after
+    ``tof_days`` days of TDB): the porkchop cell's numbers and the arc's end states, from one Lambert solve
+    (:func:`tianwen.lambert.lambert`, Izzo 2015 with its Gooding fallback).
+
+    ``departure`` and ``arrival`` are anything :func:`tianwen.time.epoch` reads (UTC by default); the other
+    options are :func:`porkchop`'s. Raises :class:`~tianwen.errors.TianwenError` when there is no solution.
+
+    >>> t = transfer("earth", "mars", "2020-07-19", "2021-01-27")
+    >>> round(t.c3_km2s2, 2), t.transfer_type
+    (13.09, 1)
+    """
+    from .core.transfer import cell_of_arc
+    from .lambert import STATUS_MEANING, lambert
+
+    mu, revs, right, prograde = check_options(GM_SUN, revs, branch, prograde)
+    dep = _epoch(departure).to("tdb")
+    if dep.shape != ():
+        raise TianwenError(f"departure {departure!r} must be a single date")
+    if (arrival is None) == (tof_days is None):
+        raise TianwenError("give exactly one of arrival (a date) and tof_days (days of flight)")
+    if arrival is not None:
+        arr = _epoch(arrival).to("tdb")
+        if arr.shape != ():
+            raise TianwenError(f"arrival {arrival!r} must be a single date")
+        tof = float((arr.jd1 - dep.jd1) + (arr.jd2 - dep.jd2))
+    else:
+        tof = float(tof_days)
+        arr = dep + tof
+    if not (math.isfinite(tof) and tof > 0):
+        raise TianwenError(f"arrival {arr.iso(3)} TDB is not after departure {dep.iso(3)} TDB")
+    names = [_body(b).name for b in (origin, target)]
+    r1, vo = heliocentric_state(origin, dep, ephemeris)
+    r2, vt = heliocentric_state(target, arr, ephemeris)
+    r1, vo, r2, vt = r1[0], vo[0], r2[0], vt[0]
+    sol = lambert(r1, r2, tof * 86400.0, mu=mu, revs=revs, prograde=prograde, branch=branch)
+    status = int(sol.status)
+    if status != 0:
+        raise TianwenError(f"no ballistic transfer from {names[0]} on {dep.iso(3)} TDB to {names[1]} on "
+                           f"{arr.iso(3)} TDB with revs={revs}: Lambert status {status}, "
+                           f"{STATUS_MEANING.get(status, 'unsolved')}")
+    v1, v2 = np.asarray(sol.v1, dtype=float), np.asarray(sol.v2, dtype=float)
+    c3, vinf_dep, dla, rla, vinf_arr, dla_arr, rla_arr, angle, ttype = cell_of_arc(
+        *map(float, (*r1, *vo, *r2, *vt, *v1, *v2)), revs, prograde)
+    dv_dep = dv_arr = dv_total = None
+    if parking_alt_km is not None:
+        ob = _body(origin)
+        dv_dep = float(hyperbolic_dv(vinf_dep, ob.gm_km3_s2, ob.radius_km + float(parking_alt_km)))
+    if capture is not None:
+        tb = _body(target)
+        rp_alt, ra_alt = capture
+        dv_arr = float(hyperbolic_dv(vinf_arr, tb.gm_km3_s2, tb.radius_km + float(rp_alt),
+                                     tb.radius_km + float(ra_alt)))
+    if dv_dep is not None and dv_arr is not None:
+        dv_total = dv_dep + dv_arr
+    eph_name = ephemeris if isinstance(ephemeris, str) else getattr(ephemeris, "name", "custom")
+    return Transfer(names[0], names[1], eph_name, dep, arr, tof, revs, prograde, branch, float(c3),
+                    float(vinf_dep), float(dla), float(rla), float(vinf_arr), float(dla_arr), float(rla_arr),
+                    float(angle), int(ttype), r1, v1, vo, r2, v2, vt, dv_dep, dv_arr, dv_total)

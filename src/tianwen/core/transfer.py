@@ -24,6 +24,26 @@ def _radec(x, y, z):
 
 
 @fast_kernel(inline="always")
+def cell_of_arc(r1x, r1y, r1z, vox, voy, voz, r2x, r2y, r2z, vtx, vty, vtz, v1x, v1y, v1z, v2x, v2y, v2z, revs,
+                prograde):
+    """What a porkchop reads off a solved arc: (c3, vinf_dep, dla, rla, vinf_arr, dla_arr, rla_arr, angle, type).
+
+    (r1, vo): origin position and velocity at departure; (r2, vt): target's at arrival; (v1, v2): the arc's
+    velocities at both ends; Sun-centred EME2000.
+    """
+    # Transfer angle in the direction of motion, and its type.
+    crx = r1y * r2z - r1z * r2y
+    cry = r1z * r2x - r1x * r2z
+    crz = r1x * r2y - r1y * r2x
+    theta = math.degrees(math.atan2(math.sqrt(crx * crx + cry * cry + crz * crz), r1x * r2x + r1y * r2y + r1z * r2z))
+    if (crz < 0.0) == prograde:
+        theta = 360.0 - theta
+    n1, d1, a1 = _radec(v1x - vox, v1y - voy, v1z - voz)
+    n2, d2, a2 = _radec(v2x - vtx, v2y - vty, v2z - vtz)
+    return n1 * n1, n1, d1, a1, n2, d2, a2, theta, 2 * revs + (1 if theta < 180.0 else 2)
+
+
+@fast_kernel(inline="always")
 def cell(r1x, r1y, r1z, vox, voy, voz, r2x, r2y, r2z, vtx, vty, vtz, dt_days, mu, revs, prograde, right):
     """One transfer: (c3, vinf_dep, dla, rla, vinf_arr, dla_arr, rla_arr, angle, type, status); NaN if unsolved.
 
@@ -34,16 +54,9 @@ def cell(r1x, r1y, r1z, vox, voy, voz, r2x, r2y, r2z, vtx, vty, vtz, dt_days, mu
                                                  revs, prograde, right)
     if st != 0:
         return nan, nan, nan, nan, nan, nan, nan, nan, 0, st
-    # Transfer angle in the direction of motion, and its type.
-    crx = r1y * r2z - r1z * r2y
-    cry = r1z * r2x - r1x * r2z
-    crz = r1x * r2y - r1y * r2x
-    theta = math.degrees(math.atan2(math.sqrt(crx * crx + cry * cry + crz * crz), r1x * r2x + r1y * r2y + r1z * r2z))
-    if (crz < 0.0) == prograde:
-        theta = 360.0 - theta
-    n1, d1, a1 = _radec(v1x - vox, v1y - voy, v1z - voz)
-    n2, d2, a2 = _radec(v2x - vtx, v2y - vty, v2z - vtz)
-    return n1 * n1, n1, d1, a1, n2, d2, a2, theta, 2 * revs + (1 if theta < 180.0 else 2), st
+    c3, n1, d1, a1, n2, d2, a2, theta, ttype = cell_of_arc(r1x, r1y, r1z, vox, voy, voz, r2x, r2y, r2z, vtx, vty,
+                                                           vtz, v1x, v1y, v1z, v2x, v2y, v2z, revs, prograde)
+    return c3, n1, d1, a1, n2, d2, a2, theta, ttype, st
 
 
 @fast_kernel(parallel=True)
