@@ -488,7 +488,7 @@ def test_tianwen1_orbit_insertion_duration_is_plausible():
     (lambda: hyperbolic_dv(2.6, 42828.0, 5000.0, 4000.0), r"need 0 < periapsis <= apoapsis"),
 ])
 def test_bad_input_is_refused_with_the_value_named(call, match):
-    """Bad input raises TianwenError with a one-line message naming the value (STYLE.md item 7)."""
+    """Bad input raises TianwenError with a one-line message naming the value (CONTRIBUTING.md rule 6)."""
     with pytest.raises(TianwenError, match=match) as info:
         call()
     assert "\n" not in str(info.value)

@@ -148,7 +148,7 @@ def test_unknown_body_names_the_accepted_names(bad):
     """An unknown name raises UnknownBodyError, a ValueError whose one-line message repeats the bad name and
     lists the names accepted: every body the README documents appears in it.
 
-    Source: README ("Bodies" and the ephemeris command's BODY list) and STYLE.md rule 7 (errors name the
+    Source: README ("Bodies" and the ephemeris command's BODY list) and CONTRIBUTING.md rule 6 (errors name the
     value and the fix).
     """
     with pytest.raises(UnknownBodyError) as info:

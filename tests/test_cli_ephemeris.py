@@ -1,7 +1,7 @@
 """Tests of the ``tianwen ephemeris`` command, run as a user runs it: ``python -m tianwen`` in a subprocess.
 
-The contract is the README's: ``--json`` prints the library's numbers (the CLI is a thin skin, STYLE.md
-rule 8), and bad input prints one line on stderr and exits with status 2 (README "Commands"). The
+The contract is the README's: ``--json`` prints the library's numbers (the CLI is a thin skin,
+CONTRIBUTING.md rule 5), and bad input prints one line on stderr and exits with status 2 (README "Commands"). The
 numbers are also checked against skyfield's reading of de421.bsp, a second implementation.
 
 Each command costs a Python start-up plus the Numba import (~2 s), so every command is started once, all
@@ -118,7 +118,7 @@ def test_bad_input_is_one_line_and_status_2(runs, name, named):
     the bad value; never a traceback.
 
     Source: README "Commands" ("Bad input ... prints one line on stderr and exits with status 2") and
-    STYLE.md rule 7 (errors name the value and the fix). For the 2061 epoch the value named is the date
+    CONTRIBUTING.md rule 6 (errors name the value and what is accepted). For the 2061 epoch the value named is the date
     given (its time of day is shown in TDB, so only the date is required).
     """
     run = runs[name]
