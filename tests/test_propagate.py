@@ -197,11 +197,11 @@ def test_chebyshev_fit_of_the_perturbers_against_jplephem():
         "earth": kernel[0, 3].compute(jd1, jd2) + kernel[3, 399].compute(jd1, jd2) - sun,
         "moon": kernel[0, 3].compute(jd1, jd2) + kernel[3, 301].compute(jd1, jd2) - sun,
     }
-    from tianwen.propagate import _body_states_many
+    from tianwen.core.nbody import body_states_many
 
     for name, ref in truth.items():
         r, v = np.empty((s.size, 3)), np.empty((s.size, 3))
-        _body_states_many(tab, names.index(name), s, r, v)
+        body_states_many(tab, names.index(name), s, r, v)
         assert np.max(np.linalg.norm(r - ref.T, axis=1)) < 1e-4, name
     kernel.close()
 

@@ -180,9 +180,9 @@ def write_oem(path, segments, *, object_name: str, object_id: str, step_s: float
         text, tdb = _sample(arc, float(step_s), scale)
         r, v = arc.state(tdb)
         if center_name != "sun":
-            from .propagate import _relative_state
+            from .propagate import relative_state
 
-            rc, vc = _relative_state(ephemeris, center_name, "sun", tdb)
+            rc, vc = relative_state(ephemeris, center_name, "sun", tdb)
             r, v = r - rc, v - vc
         if not (np.all(np.isfinite(r)) and np.all(np.isfinite(v))):
             raise TianwenError(f"segment {number} has non-finite states; nothing was written")
