@@ -307,6 +307,64 @@ def test_impact_is_terminal_at_the_surface():
 # --------------------------------------------------------------------------------------------------------
 
 
+def test_dop853_tableau_is_hairers_and_satisfies_the_order_conditions():
+    """The DOP853 tableau of tianwen.core.dop853, written from Hairer's ``dop853.f``, checked two ways.
+
+    1. Against SciPy's copy of the same constants (``scipy.integrate._ivp.dop853_coefficients``, a private module
+       used here only as an independent transcription of Hairer's code): both are the same 30-digit decimals, so
+       the doubles must be identical, and a mistyped digit or a misplaced index shows. Exact comparison.
+    2. Against the order conditions of a Runge–Kutta method (Hairer, Nørsett & Wanner, Solving ODEs I, 2nd ed.,
+       sec. II.2, the order conditions): every row of A sums to its node c_i; the weights integrate t^(k-1) exactly,
+       sum b_i c_i^(k-1) = 1/k, for k = 1 (sum b = 1), 2 (sum b c = 1/2) ... 8, and not for k = 9 (the method is
+       of order 8, no more); sum_ij b_i a_ij c_j^(k-1) = 1/(k (k + 1)) for k = 1..7; both error estimators
+       (E5, and E3 = b - bhh) weigh to zero. The largest row of A holds terms summing to 96 in absolute
+       value: rounding them to doubles and adding them errs by at most ~96 x 2.2e-16 = 2e-14, the tolerance
+       of the row sums; the weights are below 5 in magnitude, tolerance 2e-15.
+    3. The 7th-order dense output integrates y' = t^p exactly at every fraction of the step for p <= 6 (and
+       not for p = 7), which checks the dense-output rows D and the kernels that apply them.
+    """
+    from scipy.integrate._ivp import dop853_coefficients as scipy_dop
+
+    from tianwen.core import dop853
+
+    for name in ("A", "B", "C", "E3", "E5", "D"):
+        ours, theirs = getattr(dop853, name), np.asarray(getattr(scipy_dop, name), dtype=float)
+        assert ours.shape == theirs.shape, name
+        assert np.array_equal(ours, theirs), name
+    assert dop853.N_STAGES == scipy_dop.N_STAGES
+
+    A, B, C = dop853.A, dop853.B, dop853.C
+    n = dop853.N_STAGES
+    assert np.max(np.abs(A.sum(axis=1) - C)) < 2e-14
+    assert abs(B.sum() - 1.0) < 2e-15
+    assert abs(B @ C[:n] - 0.5) < 2e-15
+    for k in range(1, 9):
+        assert abs(B @ C[:n] ** (k - 1) - 1.0 / k) < 2e-15, k
+    assert abs(B @ C[:n] ** 8 - 1.0 / 9) > 1e-6  # order 8 exactly
+    for k in range(1, 8):
+        assert abs(B @ (A[:n, :n] @ C[:n] ** (k - 1)) - 1.0 / (k * (k + 1))) < 2e-15, k
+    assert abs(dop853.E5.sum()) < 2e-15 and abs(dop853.E3.sum()) < 2e-15
+
+    x = np.linspace(0.0, 1.0, 11)
+    worst = []
+    for p in range(8):
+        K = np.zeros((dop853.N_STAGES_EXTENDED, 1))
+        K[:, 0] = C ** p  # y' = t^p on one step of length h = 1 from t = 0
+        y, ynew = np.zeros(1), np.zeros(1)
+        dop853.solution(y, 1.0, K, ynew)
+        F = np.zeros((dop853.INTERPOLATOR_POWER, 1))
+        dop853.dense_fill(y, ynew, 1.0, K, F)
+        out = np.zeros(1)
+        err = 0.0
+        for xi in x:
+            dop853.dense_eval(xi, y, F, out, 1)
+            err = max(err, abs(out[0] - xi ** (p + 1) / (p + 1)))
+        worst.append(err)
+    assert max(worst[:7]) < 2e-15, worst
+    assert worst[7] > 1e-6, worst
+
+
+
 def cruise_start():
     """A 2020 Mars-bound departure state: 1e6 km from the Earth along its velocity, 9% faster than Earth."""
     t0 = epoch("2020-07-30T12:00:00")
