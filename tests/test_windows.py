@@ -125,6 +125,61 @@ def test_bad_spans_are_refused():
         windows(2070, 2080)
 
 
+@pytest.mark.parametrize("years", [(2050, 2060), (2050, 2053), (2051, 2051), (1900, 1905), (1899, 1901)])
+def test_spans_past_either_end_of_de421_are_refused_before_any_work(years, monkeypatch):
+    """Issue 21: `windows(2050, 2060)` used to return the opportunities up to 2050 and silently drop the 2052
+    one (launch 2052-08-01: its scan and search region need arrivals into 2054-2055, past DE421's end on
+    2053-10-09) and all later ones. A span is now covered completely or refused before any computation,
+    naming the covered years. DE421 spans 1899-07-29 to 2053-10-09 TDB (Folkner et al. 2009); each year's
+    scan runs 0.6 synodic periods (468 d) beyond it with flight times to 500 d, so 1901-2050 are covered:
+    1900 needs departures from 1898-09, 2051 arrivals until 2054-06."""
+    import importlib
+
+    w = importlib.import_module("tianwen.windows")  # the module (the package exports a function of that name)
+
+    def no_work(*args, **kwargs):
+        raise AssertionError("computed before refusing")
+
+    monkeypatch.setattr(w, "_scan", no_work)
+    monkeypatch.setattr(w, "opportunity_transfers", no_work)
+    with pytest.raises(TianwenError, match=r"outside de421 \(1899-07-29 to 2053-10-09 TDB\), which covers "
+                                           r"earth-mars opportunities of 1901 to 2050 only.*analytic-long"):
+        windows(*years)
+    with pytest.raises(TianwenError, match="1901 to 2050"):
+        w.find_opportunities(*years)
+
+
+def test_the_years_at_both_ends_of_de421_are_covered_completely():
+    """The first and last covered years run without leaving DE421 (its span check would raise) and find
+    their opportunities: 1902-12 (the launch window before the Mars opposition of 1903-03-29) and 2050-05,
+    the last before the one of 2052-08 that DE421 cannot cover. Both are a synodic period (780 +/- 60 d,
+    see test_opportunities_are_a_synodic_period_apart) from the next one inside the span."""
+    from tianwen.windows import covered_years
+
+    assert covered_years() == (1901, 2050)
+    early = [o.date()[:7] for o in find_opportunities(1901, 1903)]
+    late = [o.date()[:7] for o in find_opportunities(2048, 2050)]
+    assert early == ["1902-12"]
+    assert late == ["2048-04", "2050-05"]
+
+
+def test_the_2052_opportunity_is_found_with_the_long_ephemeris():
+    """What the refusal points to: with Standish's 3000 BC-3000 AD elements the 2052 opportunity appears
+    (launch around 2052-08, a synodic period after 2050-05 within the 60 days of eccentricity)."""
+    opps = find_opportunities(2050, 2053, ephemeris="analytic-long")
+    assert [o.date()[:4] for o in opps] == ["2050", "2052"]
+    assert abs(float(opps[1] - opps[0]) - 780.0) < 60.0
+
+
+def test_cli_windows_past_de421_is_one_line(cli):
+    """`tianwen windows --from 2050 --to 2060` exited 0 without the 2052 opportunity; now exit 2, one line
+    naming the covered years."""
+    r = cli("windows", "--from", "2050", "--to", "2060")
+    assert r.returncode == 2 and r.stdout == ""
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and "1901 to 2050" in lines[0]
+
+
 def test_cli_windows_json_keys():
     """The CLI's --json prints a list of objects with exactly the documented keys (plus 'note' when set)."""
     p = subprocess.run([sys.executable, "-m", "tianwen", "windows", "--from", "2033", "--to", "2033", "--json"],

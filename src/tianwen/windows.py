@@ -127,31 +127,82 @@ def _scan(origin, target, start: Epoch, end: Epoch, ephemeris, step_days: float 
     return dep, best
 
 
+SCAN_STEP_DAYS = 4.0
+SCAN_MARGIN_SYNODIC = 0.6  # the scan runs this many synodic periods beyond the years asked, on both sides
+
+
+def _jan1_tdb_jd(year):
+    import erfa
+
+    d1, d2 = erfa.cal2jd(np.asarray(year), 1, 1)
+    return d1 + d2
+
+
+def covered_years(*, origin="earth", target="mars", ephemeris="de421") -> tuple[int, int]:
+    """The first and last year whose opportunities :func:`find_opportunities` covers completely in ``ephemeris``.
+
+    A year is covered when its whole scan lies inside the ephemeris: departures from ``SCAN_MARGIN_SYNODIC``
+    synodic periods before 1 January to as long after 31 December (plus one scan step), each with flight times
+    up to the upper bound of :func:`tof_bounds_days`. Pure arithmetic: no ephemeris is evaluated. For Earth-Mars
+    in DE421 (1899-07-29 to 2053-10-09 TDB) this is 1901 to 2050. ``first > last`` when no year is covered.
+    """
+    origin, target = _names(origin, target)
+    syn = synodic_period_days(origin, target)
+    hi_tof = tof_bounds_days(origin, target)[1]
+    lo_jd, hi_jd = resolve_ephemeris(ephemeris).span_tdb_jd
+    y0 = int(math.floor((lo_jd - 1721425.5) / 365.25)) - 2
+    y1 = int(math.ceil((hi_jd - 1721425.5) / 365.25)) + 2
+    years = np.arange(y0, y1 + 1)
+    start_ok = _jan1_tdb_jd(years) - SCAN_MARGIN_SYNODIC * syn >= lo_jd
+    end_ok = _jan1_tdb_jd(years + 1) + SCAN_MARGIN_SYNODIC * syn + SCAN_STEP_DAYS + hi_tof <= hi_jd
+    first = int(years[start_ok][0]) if start_ok.any() else y1 + 1
+    last = int(years[end_ok][-1]) if end_ok.any() else y0 - 1
+    return first, last
+
+
+def _require_covered(year_from, year_to, origin, target, ephemeris) -> None:
+    """Refuse, before any work, years whose opportunities ``ephemeris`` cannot cover completely."""
+    if int(year_to) < int(year_from):
+        raise TianwenError(f"year_to={year_to} is before year_from={year_from}")
+    eph = resolve_ephemeris(ephemeris)
+    first, last = covered_years(origin=origin, target=target, ephemeris=eph)
+    if first <= int(year_from) and int(year_to) <= last:
+        return
+    origin, target = _names(origin, target)
+    syn = synodic_period_days(origin, target)
+    lo_jd, hi_jd = eph.span_tdb_jd
+    span = Epoch(np.array([lo_jd, hi_jd]), 0.0, "tdb").iso()
+    covers = (f"which covers {origin}-{target} opportunities of {first} to {last} only" if first <= last else
+              f"which covers no {origin}-{target} opportunity")
+    longer = ("; use ephemeris='analytic-long' (3000 BC-3000 AD) for years beyond"
+              if eph.name != "analytic-long" else "")
+    raise TianwenError(
+        f"years {year_from}-{year_to} reach outside {eph.name} ({span[0][:10]} to {span[1][:10]} TDB), {covers} "
+        f"(each year's scan runs {SCAN_MARGIN_SYNODIC * syn:.0f} days beyond it, with flight times to "
+        f"{tof_bounds_days(origin, target)[1]:.0f} days){longer}")
+
+
 def find_opportunities(year_from: int, year_to: int, *, origin="earth", target="mars", ephemeris="de421",
                        scheduler=None, workers: int | None = None):
     """TDB epochs of the minimum-C3 launch date of every opportunity whose date falls in [year_from, year_to].
 
+    The years must be covered completely by the ephemeris (:func:`covered_years`); otherwise the call is
+    refused before any work, naming the covered years (never a silently shortened scan).
     ``scheduler``/``workers``: run the scan's blocks on Dask (see :mod:`tianwen.distributed`).
     """
-    if int(year_to) < int(year_from):
-        raise TianwenError(f"year_to={year_to} is before year_from={year_from}")
+    _require_covered(year_from, year_to, origin, target, ephemeris)
     origin, target = _names(origin, target)
     syn = synodic_period_days(origin, target)
     eph = resolve_ephemeris(ephemeris)
-    a = _epoch(f"{int(year_from):04d}-01-01 TDB") - 0.6 * syn
-    b = _epoch(f"{int(year_to) + 1:04d}-01-01 TDB") + 0.6 * syn
-    lo_jd, hi_jd = eph.span_tdb_jd
-    margin = tof_bounds_days(origin, target)[1] + 1
-    a = Epoch(max(float(a.jd), lo_jd), 0.0, "tdb")
-    b = Epoch(min(float(b.jd), hi_jd - margin), 0.0, "tdb")
-    if float(b - a) <= 0:
-        raise TianwenError(f"years {year_from}-{year_to} are outside {eph.name}; use --ephemeris analytic")
+    a = _epoch(f"{int(year_from):04d}-01-01 TDB") - SCAN_MARGIN_SYNODIC * syn
+    b = _epoch(f"{int(year_to) + 1:04d}-01-01 TDB") + SCAN_MARGIN_SYNODIC * syn
     from .distributed import dask_client
 
     with dask_client(scheduler, workers) as client:
-        dep, best = _scan(origin, target, a, b, eph, scheduler=client if client is not None else False)
+        dep, best = _scan(origin, target, a, b, eph, step_days=SCAN_STEP_DAYS,
+                          scheduler=client if client is not None else False)
     # Local minima at least half a synodic period apart.
-    half = int(0.5 * syn / 4.0)
+    half = int(0.5 * syn / SCAN_STEP_DAYS)
     found = []
     for i in np.argsort(best):
         if not np.isfinite(best[i]) or i == 0 or i == len(best) - 1:
@@ -267,6 +318,7 @@ def windows(year_from: int, year_to: int, *, origin="earth", target="mars", ephe
     """
     from .distributed import dask_client, run_all, shippable_ephemeris
 
+    _require_covered(year_from, year_to, origin, target, ephemeris)  # before any cluster starts
     with dask_client(scheduler, workers) as client:
         sched = client if client is not None else False
         opps = find_opportunities(year_from, year_to, origin=origin, target=target, ephemeris=ephemeris,
