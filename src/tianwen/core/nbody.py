@@ -5,8 +5,8 @@ seconds since the start of the integration). The model's data reach the kernels 
 (a named tuple Numba compiles into a struct): the Chebyshev tables of the bodies relative to the centre, their
 GMs and the scalar parameters. Bodies are numbered by their row in the tables; ``-1`` is the centre.
 
-Public kernels (used by :mod:`tianwen.propagate`): :func:`rhs`, :func:`integrate`, :func:`dense_many`,
-:func:`body_state`, :func:`body_states_many`; status codes :data:`DONE`, :data:`TERMINATED`,
+Public kernels (used by :mod:`tianwen.propagate`): :func:`rhs` (and :func:`rhs_unpacked`), :func:`integrate`,
+:func:`dense_many`, :func:`body_state`, :func:`body_states_many`; status codes :data:`DONE`, :data:`TERMINATED`,
 :data:`STEP_TOO_SMALL`, :data:`MAX_STEPS`; event kinds :data:`EVENT_DISTANCE`, :data:`EVENT_RDOTV`.
 """
 
@@ -198,6 +198,15 @@ def rhs(t, y, dy, tab):
             dy[6 + 24 + j] = gxy * p0 + gyy * p1 + gyz * p2
             dy[6 + 30 + j] = gxz * p0 + gyz * p1 + gzz * p2
 
+
+
+@kernel
+def rhs_unpacked(t, y, dy, coef, seg_len_s, n_intervals, gm, gm_center, t_offset_s, srp_k, relativity, c_kms,
+                 n_bodies, sun_index):
+    """:func:`rhs` with the fields of :class:`NBodyTables` as separate arguments, for calls from Python (another
+    integrator): Numba types a named-tuple argument in Python at every call, arrays and numbers in C."""
+    rhs(t, y, dy, NBodyTables(coef, seg_len_s, n_intervals, gm, gm_center, t_offset_s, srp_k, relativity, c_kms,
+                              n_bodies, sun_index))
 
 @kernel
 def _rk_step(t, y, h, K, ynew, ytmp, tab):

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..bodies import AU_KM, BODIES, C_KMS, DAY_S, body as _lookup_body
-from ..core.nbody import NBodyTables, body_states_many, rhs as _rhs
+from ..core.nbody import NBodyTables, body_states_many, rhs_unpacked
 from ..ephemeris import check_span, get_ephemeris
 from ..errors import TianwenError
 from ..time import J2000_JD, Epoch, epoch as _epoch
@@ -195,7 +195,7 @@ class NBodyModel:
         def f(t, y):
             y = np.ascontiguousarray(y, dtype=float)
             out = np.empty_like(y)
-            _rhs(float(t), y, out, tab)
+            rhs_unpacked(float(t), y, out, *tab)
             return out
 
         return f
