@@ -587,10 +587,15 @@ def launch_period(opportunity, vehicle_name, site_name, payload_kg: float, *, ar
             c3_km2s2=float(c3[i, j]), dla_deg=float(dla[i, j]), rla_deg=float(rla[i, j]), capability_kg=float(cap),
             margin_kg=float(margin), window_open_utc=wins[0].open_utc if wins else None,
             window_close_utc=wins[0].close_utc if wins else None, windows=wins))
-    gaps = len(chosen) != (chosen[-1][0] - chosen[0][0] + 1)
+    notes = []
+    if len(chosen) != (chosen[-1][0] - chosen[0][0] + 1):
+        notes.append("the feasible days are not consecutive (gaps inside the period)")
+    if chosen[0][0] == 0 or chosen[-1][0] == c3.shape[0] - 1:
+        notes.append(f"the period reaches the edge of the launch dates searched ({str(dep64[0])[:10]} to "
+                     f"{str(dep64[-1])[:10]}); give departure=(start, end) to look further")
     return LaunchPeriod(
         opportunity=label, vehicle=v.name, site=s.name, payload_kg=payload_kg, margin_kg=margin_kg,
         open_utc=out_days[0].launch_utc, close_utc=out_days[-1].launch_utc,
         design_c3_km2s2=max(d.c3_km2s2 for d in out_days), days=out_days, target=str(target), ascent=ascent,
         dla_reach_deg=reach, feasible_days=len(rows),
-        note="the feasible days are not consecutive (gaps inside the period)" if gaps else None)
+        note="; ".join(notes) or None)
