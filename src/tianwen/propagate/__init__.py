@@ -78,7 +78,6 @@ The modules: :mod:`.model` (force model and tables), :mod:`.events`, :mod:`.traj
 True
 """
 
-
 from .events import Event, EventHit, apoapsis, distance, impact, periapsis, soi_entry, soi_exit
 from .face import propagate, propagate_with_manoeuvres, state_transition_matrix
 from .model import (C_M_S, DEFAULT_PERTURBERS, SOLAR_FLUX_1AU_W_M2, NBodyModel, SolarRadiationPressure, fit_error,
