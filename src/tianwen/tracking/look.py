@@ -47,7 +47,7 @@ def _de421():
 
 def resolve_target(target):
     """A tracking target: a DE421 body name (not the Earth) is returned as its canonical name; any other name is
-    looked up as a mission through ``tianwen.missions.trajectory(name)`` (an object with ``state(epoch)``); an
+    looked up as a mission through ``tianwen.reconstruct.trajectory(name)`` (an object with ``state(epoch)``); an
     object with ``state`` is returned as is."""
     from ..bodies import BODIES, body as lookup
 
@@ -67,7 +67,7 @@ def resolve_target(target):
         trajectory = None
     if trajectory is None:
         raise TianwenError(f"unknown target {target!r}: give a body ({planets}); spacecraft trajectories by mission "
-                           f"name need tianwen.missions.trajectory, which this installation does not provide yet")
+                           f"name need tianwen.reconstruct.trajectory, which this installation does not provide yet")
     try:
         obj = trajectory(target)
     except (TianwenError, LookupError) as exc:
@@ -79,7 +79,9 @@ def resolve_target(target):
 
 
 def barycentric_target(target):
-    """(label, function tdb -> barycentric (r, v) flat arrays, span (lo, hi) TDB JD or None)."""
+    """``(label, bary, span)`` for a target (see :func:`resolve_target`): ``bary(tdb)`` gives its barycentric
+    ICRF position (km) and velocity (km/s) as flat (n, 3) arrays at a TDB :class:`~tianwen.time.Epoch`, and
+    ``span`` is the (first, last) TDB Julian dates where it is defined."""
     from ..ephemeris import check_span
 
     eph = _de421()
@@ -273,7 +275,10 @@ def topocentric(target, epochs, site, *, light_time: bool = True, refraction: bo
 
 
 def topocentric_arrays(bary, t: Epoch, s: Site, light_time: bool = True, refraction: bool = False,
-          temperature_c: float = REFRACTION_TEMPERATURE_C, pressure_hpa: float = REFRACTION_PRESSURE_HPA):
+                       temperature_c: float = REFRACTION_TEMPERATURE_C, pressure_hpa: float = REFRACTION_PRESSURE_HPA):
+    """:func:`topocentric` on flat arrays, for a ``bary`` function of :func:`barycentric_target` and a
+    :class:`Site`: the tuple (azimuth_deg, elevation_deg, range_km, range_rate_kms, light_time_s,
+    elevation_rate_deg_s), each of shape (n,) for the n epochs of ``t``."""
     look = _look(bary, t, s, light_time)
     az, el, el_rate = _horizon(look, s)
     if refraction:
@@ -283,7 +288,9 @@ def topocentric_arrays(bary, t: Epoch, s: Site, light_time: bool = True, refract
 
 
 def geocentric_look(bary, t: Epoch):
-    """Light-time-corrected geocentric look at the target and the Sun–Earth–target angle (deg)."""
+    """Light-time-corrected geocentric look at the target (a record with ``range_km``, ``range_rate_kms``,
+    ``light_time_s`` ...) and the Sun–Earth–target angle (deg, flat array), for a ``bary`` function of
+    :func:`barycentric_target`."""
     look = _look(bary, t, None)
     sun = _look(barycentric_target("sun")[1], t, None)
     cosang = np.einsum("ni,ni->n", look.rho, sun.rho) / (look.range_km * sun.range_km)
@@ -336,7 +343,9 @@ def geometry(target, epochs, site=None, *, refraction: bool = False):
     return xr.Dataset(data, coords={"epoch": ("epoch", labels.astype("datetime64[ns]"))}, attrs=attrs)
 
 
-def epoch_window(start, end, what: str = "window"):
+def epoch_window(start, end, what: str = "window") -> tuple[Epoch, Epoch]:
+    """``start`` and ``end`` as single epochs, refused unless ``end`` is after ``start`` (``what`` names the
+    window in the message)."""
     a, b = epoch(start), epoch(end)
     if a.shape != () or b.shape != ():
         raise TianwenError(f"{what} start and end must be single epochs")
