@@ -7,9 +7,10 @@ variability) while leaving the temperature and the speed of sound alone:
 * :func:`exponential` -- ``rho = rho0 exp(-h / H)``, by default ``rho0 = 0.020 kg/m^3`` and ``H = 11.1 km``
   (the reference case of the landing issue; 11.1 km is also the pressure scale height of NASA Glenn's model,
   ``exp(-0.00009 h)``). Isothermal: ``T = g H / R`` with the surface gravity, so that the model is hydrostatic.
-* :func:`mars_mean` -- the table ``data/mars_atmosphere.csv``: NASA Glenn Research Center's curve fit to Mars
-  Global Surveyor measurements (April 1996) up to 50 km, continued above by an isothermal hydrostatic layer;
-  every number and its source in ``data/mars_atmosphere.md``.
+* :func:`mars_mean` -- the table ``data/mars_atmosphere.csv``: a hydrostatic column built on NASA Glenn Research
+  Center's curve fit to Mars Global Surveyor measurements (April 1996) -- Glenn's temperature to 50 km (held
+  constant above) and his 699 Pa surface pressure; the method, and how it departs from Glenn's own pressure
+  formula, in ``data/mars_atmosphere.md``.
 
 Altitudes are above the reference surface of :mod:`tianwen.landing` (the IAU 2015 ellipsoid, standing in for the
 MOLA areoid, or the mean-radius sphere). The atmosphere co-rotates with the planet at :data:`ROTATION_RAD_S`.
@@ -149,7 +150,7 @@ _MEAN = None
 
 
 def mars_mean(*, density_factor: float = 1.0) -> Atmosphere:
-    """Mean Mars atmosphere from ``data/mars_atmosphere.csv`` (NASA Glenn's model to 50 km, isothermal above)."""
+    """Mean Mars atmosphere from ``data/mars_atmosphere.csv`` (hydrostatic on NASA Glenn's temperature fit)."""
     global _MEAN
     f = _positive(density_factor, "density_factor", "")
     if _MEAN is None:
@@ -160,8 +161,8 @@ def mars_mean(*, density_factor: float = 1.0) -> Atmosphere:
         _MEAN = Atmosphere(
             "mars-mean", col["alt_km"], col["temperature_k"], col["pressure_pa"], col["density_kg_m3"],
             col["speed_of_sound_m_s"], 1.0,
-            "NASA Glenn Research Center Mars atmosphere model (MGS, April 1996) to 50 km, isothermal "
-            "hydrostatic above; data/mars_atmosphere.md",
+            "hydrostatic column on NASA Glenn's Mars temperature fit (MGS, April 1996) and surface pressure, "
+            "isothermal above 50 km; data/mars_atmosphere.md",
             {"surface_density_kg_m3": float(np.interp(0.0, col["alt_km"], col["density_kg_m3"])),
              "table_top_km": float(col["alt_km"][-1])})
     return _MEAN.scaled(f) if f != 1.0 else _MEAN

@@ -360,16 +360,17 @@ def fly(y0, p, logrho, sos, bank_v, bank_rad, rec, record, summary):
         h, _rho, mach, q, g, heat = loads(yn, phase, p, logrho, sos)
         summary[S_HEAT_LOAD] += 0.5 * (heat_old + heat) * step
         heat_old = heat
-        if g > summary[S_PEAK_G]:
-            summary[S_PEAK_G] = g
-            summary[S_PEAK_G_ALT] = h
-            summary[S_PEAK_G_T] = t
-        if heat > summary[S_PEAK_HEAT]:
-            summary[S_PEAK_HEAT] = heat
-            summary[S_PEAK_HEAT_ALT] = h
-            summary[S_PEAK_HEAT_T] = t
-        if q > summary[S_PEAK_Q]:
-            summary[S_PEAK_Q] = q
+        if phase == 0:  # peaks of the hypersonic entry (the parachute's opening load is not modelled)
+            if g > summary[S_PEAK_G]:
+                summary[S_PEAK_G] = g
+                summary[S_PEAK_G_ALT] = h
+                summary[S_PEAK_G_T] = t
+            if heat > summary[S_PEAK_HEAT]:
+                summary[S_PEAK_HEAT] = heat
+                summary[S_PEAK_HEAT_ALT] = h
+                summary[S_PEAK_HEAT_T] = t
+            if q > summary[S_PEAK_Q]:
+                summary[S_PEAK_Q] = q
         if h < min_alt:
             min_alt = h
         for j in range(6):
