@@ -82,7 +82,7 @@ def test_real_launch_day_is_inside_the_computed_launch_period(periods, name):
                                                                    early: NLS-II curves are conservative (they
                                                                    carry NASA's planning reserves) and the mass
                                                                    is an estimate
-    InSight      2018-01-20..07-10 (gaps) 2018-05-05..06-08        a 721 kg payload on a 401 is never short:
+    InSight      2018-01-20..07-09 (gaps) 2018-05-05..06-08        a 721 kg payload on a 401 is never short:
                                                                    only the fixed landing date bounds it (the
                                                                    start is the edge of the searched span)
     Hope         2020-07-01..08-14        2020-07-15..08-13        closes within 1 d; opens 14 d early

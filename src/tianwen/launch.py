@@ -350,8 +350,9 @@ def daily_windows(site_name, rla_deg: float, dla_deg: float, date, *, c3_km2s2: 
 
     ``ascent="parking"``: any time at which a plane through the site and the asymptote has an allowed launch
     azimuth (coast in the parking orbit unlimited). ``ascent="direct"``: in addition the injection point must lie
-    ``direct_arc_deg`` (min, max) downrange. Times are sampled every ``step_s`` seconds; a window open at midnight
-    starts at 00:00:00 and one open at the end of the day ends at 23:59:40.
+    ``direct_arc_deg`` (min, max) downrange. Times are sampled every ``step_s`` seconds. Windows are
+    clipped to the UTC day: one that spans midnight appears as two pieces, one ending at the last sample (23:59:40)
+    and one starting at 00:00:00.
     """
     if ascent not in ("parking", "direct"):
         raise TianwenError(f"ascent {ascent!r} must be 'parking' or 'direct'")
@@ -378,7 +379,11 @@ def daily_windows(site_name, rla_deg: float, dla_deg: float, date, *, c3_km2s2: 
 
 @dataclass
 class LaunchDay:
-    """One launch day of a period: the best transfer (lowest C3 whose DLA the site reaches) and its window(s)."""
+    """One launch day of a period: the best transfer (lowest C3 whose DLA the site reaches) and its window(s).
+
+    ``launch_utc`` is 00:00 UTC of the day (the epoch of C3, DLA and RLA); ``windows`` are all the day's windows,
+    ``window_open_utc``/``window_close_utc`` the longest of them.
+    """
 
     launch_utc: str
     arrival_utc: str
@@ -582,11 +587,12 @@ def launch_period(opportunity, vehicle_name, site_name, payload_kg: float, *, ar
     for i, j, cap, margin in chosen:
         wins = daily_windows(s, float(rla[i, j]), float(dla[i, j]), str(dep64[i])[:10], c3_km2s2=float(c3[i, j]),
                              ascent=ascent, parking_alt_km=parking_alt_km)
+        main = max(wins, key=lambda w: w.close_jd_utc - w.open_jd_utc) if wins else None  # the longest piece
         out_days.append(LaunchDay(
             launch_utc=_day_str(dep64[i]), arrival_utc=_day_str(arr64[j]), tof_days=float(tof[i, j]),
             c3_km2s2=float(c3[i, j]), dla_deg=float(dla[i, j]), rla_deg=float(rla[i, j]), capability_kg=float(cap),
-            margin_kg=float(margin), window_open_utc=wins[0].open_utc if wins else None,
-            window_close_utc=wins[0].close_utc if wins else None, windows=wins))
+            margin_kg=float(margin), window_open_utc=main.open_utc if main else None,
+            window_close_utc=main.close_utc if main else None, windows=wins))
     notes = []
     if len(chosen) != (chosen[-1][0] - chosen[0][0] + 1):
         notes.append("the feasible days are not consecutive (gaps inside the period)")
