@@ -146,6 +146,15 @@ class Vehicle:
         return asdict(self)
 
 
+def capability_kg(vehicle_name, c3_km2s2):
+    """Mass (kg) the vehicle delivers at each C3 (km^2/s^2); raises outside its curve's validity range.
+
+    >>> round(float(capability_kg("atlas-v-541", 10.0)))
+    4624
+    """
+    return vehicle(vehicle_name).capability_kg(c3_km2s2)
+
+
 @functools.lru_cache(maxsize=1)
 def _vehicles() -> tuple[Vehicle, ...]:
     out = []
@@ -326,7 +335,8 @@ def launch_geometry(site_name, rla_deg: float, dla_deg: float, t_utc, *, c3_km2s
     north = np.cross(r, east)
     sv = _unit(rla_deg, dla_deg)
     n = np.cross(r, sv)
-    n /= np.linalg.norm(n, axis=-1, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):  # pad exactly under the asymptote: no plane, NaN azimuth
+        n /= np.linalg.norm(n, axis=-1, keepdims=True)
     gm = _body("earth").gm_km3_s2
     e = 1.0 + (R_EARTH_EQ_KM + parking_alt_km) * max(float(c3_km2s2), 0.0) / gm
     nu_inf = math.degrees(math.acos(-1.0 / e))

@@ -37,10 +37,10 @@ def launch_period(
 
         if arrive and arrival_fixed:
             fail("give --arrive or --arrival-fixed, not both")
+        window = split_range(arrive, "--arrive") if arrive else None
         try:
-            p = compute(opportunity, vehicle, site, payload_kg, arrive=split_range(arrive, "--arrive") if arrive else None,
-                        arrival_fixed=arrival_fixed, margin_kg=margin_kg, days=days, target=target,
-                        ephemeris=ephemeris_name, ascent=ascent)
+            p = compute(opportunity, vehicle, site, payload_kg, arrive=window, arrival_fixed=arrival_fixed,
+                        margin_kg=margin_kg, days=days, target=target, ephemeris=ephemeris_name, ascent=ascent)
         except TianwenError as exc:  # library words -> flags
             msg = str(exc).splitlines()[0]
             for a, b in (("payload_kg", "--payload-kg"), ("margin_kg", "--margin-kg"), ("days ", "--days "),
