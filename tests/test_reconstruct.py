@@ -152,7 +152,7 @@ def test_distances_reported_during_cruise():
     (the real cruise, with its 0.29 km/s deep-space manoeuvre, differs slightly from the minimum-dv one) and,
     for the two-digit Mars distance, to 10 %."""
     from tianwen.ephemeris import state
-    from tianwen.missions import trajectory
+    from tianwen.reconstruct import trajectory
     from tianwen.time import epoch
 
     m = load_mission("tianwen-1")

@@ -26,6 +26,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import sys
 import threading
 
 from .errors import TianwenError
@@ -35,7 +36,10 @@ _KERNEL_LOCK = threading.Lock()
 
 
 def in_dask_worker() -> bool:
-    """True inside a Dask task (where tianwen always computes in-process)."""
+    """True inside a Dask task (where tianwen always computes in-process). A process that has not imported
+    ``distributed`` is no Dask worker: the check then costs nothing (no import of the Dask stack)."""
+    if "distributed" not in sys.modules:
+        return False
     try:
         from distributed import get_worker
 

@@ -34,13 +34,13 @@ from __future__ import annotations
 import datetime as _dt
 import math
 import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
 from .bodies import body as _lookup_body
 from .errors import TianwenError
+from .files import atomic_write, check_output
 from .time import SCALES, Epoch, epoch as _epoch
 
 __all__ = ["write_oem", "read_oem", "OEM_CENTER_NAMES"]
@@ -55,6 +55,12 @@ OEM_CENTER_NAMES = {
 _FRAMES = ("EME2000", "ICRF")
 _EPOCH_DIGITS = 6  # microseconds
 _NUMBER = "{: .15e}"  # 16 significant digits
+#: Largest file write_oem makes by default, in states (data lines): about 320 MiB at ~160 bytes a line.
+MAX_STATES = int(os.environ.get("TIANWEN_MAX_OEM_STATES", 2_000_000))
+#: Files up to this many states are re-read with the ``oem`` package before they replace the target.
+VALIDATE_MAX_STATES = 200_000
+_BYTES_PER_LINE = 160
+_CHUNK = 20_000  # states evaluated and written at a time
 
 
 def _center(center: str) -> tuple[str, str]:
@@ -136,7 +142,7 @@ def _format(value: float) -> str:
 
 def write_oem(path, segments, *, object_name: str, object_id: str, step_s: float = 3600.0, center: str = "SUN",
               frame: str = "EME2000", time_system: str = "UTC", originator: str = "tianwen",
-              comments=(), validate: bool = True) -> Path:
+              comments=(), validate: bool = True, max_states: int | None = None) -> Path:
     """Write propagated coast arcs to ``path`` as a CCSDS OEM 2.0 (KVN) file; return the path.
 
     ``segments`` is a :class:`tianwen.propagate.ManoeuvreTrajectory` (one OEM segment per coast arc, the
@@ -144,7 +150,10 @@ def write_oem(path, segments, *, object_name: str, object_id: str, step_s: float
     must have been propagated with ``dense=True``. ``step_s`` is the sampling step (s). ``center`` is
     ``SUN`` or another body (tianwen or NAIF name: states are then relative to it, from DE421); ``frame``
     ``EME2000`` or ``ICRF`` (same numbers, see the module docstring); ``time_system`` UTC, TAI, TT or TDB.
-    The file is checked by re-reading it with the ``oem`` package before it replaces ``path``.
+    The file is streamed to a temporary file beside ``path`` and renamed into place when complete
+    (:func:`tianwen.files.atomic_write`). Files of up to :data:`VALIDATE_MAX_STATES` states are first re-read
+    with the independent ``oem`` package and compared with what was meant (larger ones would cost the reader
+    gigabytes). More than ``max_states`` states (default :data:`MAX_STATES`) are refused before any work.
     """
     if not (isinstance(step_s, (int, float)) and math.isfinite(step_s) and step_s >= 1e-3):
         raise TianwenError(f"step_s={step_s!r}: give the sampling step in seconds (at least 1e-3)")
@@ -164,86 +173,70 @@ def write_oem(path, segments, *, object_name: str, object_id: str, step_s: float
             raise TianwenError(f"segment {k + 1} was propagated without dense output; "
                                "propagate with dense=True to write it as an OEM")
 
-    # Build every line in memory first: nothing touches the disk until the content is complete.
+    # Size first: refuse what would not fit before any work (the file is streamed to disk, never built in memory).
     ephemeris = arcs[0].model.ephemeris
-    created = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
-    lines = ["CCSDS_OEM_VERS = 2.0"]
-    for c in comments:
-        lines += _comment(str(c))
-    lines += _comment(f"Propagated by tianwen: {arcs[0].model!r}")
-    lines += _comment("Axes: ICRF as realised by the JPL DE ephemeris (NAIF's J2000); frame bias not applied")
-    lines += [f"CREATION_DATE = {created}", f"ORIGINATOR = {originator}", ""]
-    written = []
-    ordered = sorted(range(len(arcs)), key=lambda i: float(arcs[i].span[0] - arcs[0].span[0]))
-    for number, k in enumerate(ordered, start=1):
-        arc = arcs[k]
-        text, tdb = _sample(arc, float(step_s), scale)
-        r, v = arc.state(tdb)
-        if center_name != "sun":
-            from .propagate import relative_state
-
-            rc, vc = relative_state(ephemeris, center_name, "sun", tdb)
-            r, v = r - rc, v - vc
-        if not (np.all(np.isfinite(r)) and np.all(np.isfinite(v))):
-            raise TianwenError(f"segment {number} has non-finite states; nothing was written")
-        lines.append("META_START")
-        lines.append(f"COMMENT Segment {number} of {len(arcs)}: coast arc"
-                     + (f" after a terminal event ({arc.terminated_by.name} {arc.terminated_by.body})"
-                        if arc.terminated_by is not None else ""))
-        if burns[k] is not None:
-            when, dv = burns[k]
-            lines.append(f"COMMENT Starts with an impulsive manoeuvre at {when.to(scale).iso(_EPOCH_DIGITS)} "
-                         f"{scale.upper()}: dv = [{dv[0]:.9f}, {dv[1]:.9f}, {dv[2]:.9f}] km/s "
-                         f"({float(np.linalg.norm(dv)) * 1000.0:.6f} m/s)")
-        lines += [
-            f"OBJECT_NAME = {object_name}",
-            f"OBJECT_ID = {object_id}",
-            f"CENTER_NAME = {center_oem}",
-            f"REF_FRAME = {fr}",
-            f"TIME_SYSTEM = {scale.upper()}",
-            f"START_TIME = {text[0]}",
-            f"USEABLE_START_TIME = {text[0]}",
-            f"USEABLE_STOP_TIME = {text[-1]}",
-            f"STOP_TIME = {text[-1]}",
-            "INTERPOLATION = HERMITE",
-            "INTERPOLATION_DEGREE = 7",
-            "META_STOP",
-            "",
-        ]
-        for i, epoch_text in enumerate(text):
-            lines.append(epoch_text + " " + " ".join(_format(x) for x in (*r[i], *v[i])))
-        lines.append("")
-        written.append((text, tdb, r, v))
-    content = "\n".join(lines) + "\n"
-
+    limit = MAX_STATES if max_states is None else int(max_states)
+    total = sum(int(float(arc.span[1] - arc.span[0]) * 86400.0 / float(step_s)) + 2 for arc in arcs)
+    if total > limit:
+        raise TianwenError(f"step_s={step_s!r} s gives {total:,} states ({total * _BYTES_PER_LINE / 2**20:,.0f} MiB), "
+                           f"over the limit of {limit:,}; use a longer step or raise max_states")
     target = Path(path)
-    directory = target.parent if str(target.parent) else Path(".")
     if target.is_dir():
         raise TianwenError(f"OEM path {str(target)!r} is a directory; give a file name such as "
                            f"{str(target / 'cruise.oem')!r}")
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
-    except OSError as exc:
-        raise TianwenError(f"cannot write OEM file {str(target)!r}: {exc.strerror or exc} "
-                           "(check that the directory exists and is writable)") from None
-    try:
-        with os.fdopen(fd, "w", encoding="ascii", newline="\n") as f:
-            f.write(content)
-            f.flush()
-            os.fsync(f.fileno())
-        if validate:
+    check_output(target)
+    created = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
+    header = ["CCSDS_OEM_VERS = 2.0"]
+    for c in comments:
+        header += _comment(str(c))
+    header += _comment(f"Propagated by tianwen: {arcs[0].model!r}")
+    header += _comment("Axes: ICRF as realised by the JPL DE ephemeris (NAIF's J2000); frame bias not applied")
+    header += [f"CREATION_DATE = {created}", f"ORIGINATOR = {originator}", ""]
+    check = validate and total <= VALIDATE_MAX_STATES
+    written = []
+    ordered = sorted(range(len(arcs)), key=lambda i: float(arcs[i].span[0] - arcs[0].span[0]))
+    with atomic_write(target) as tmp:
+        with open(tmp, "w", encoding="ascii", newline="\n") as f:
+            f.write("\n".join(header) + "\n")
+            for number, k in enumerate(ordered, start=1):
+                arc = arcs[k]
+                text, tdb = _sample(arc, float(step_s), scale)
+                lines = ["META_START", f"COMMENT Segment {number} of {len(arcs)}: coast arc"
+                         + (f" after a terminal event ({arc.terminated_by.name} {arc.terminated_by.body})"
+                            if arc.terminated_by is not None else "")]
+                if burns[k] is not None:
+                    when, dv = burns[k]
+                    lines.append(f"COMMENT Starts with an impulsive manoeuvre at {when.to(scale).iso(_EPOCH_DIGITS)} "
+                                 f"{scale.upper()}: dv = [{dv[0]:.9f}, {dv[1]:.9f}, {dv[2]:.9f}] km/s "
+                                 f"({float(np.linalg.norm(dv)) * 1000.0:.6f} m/s)")
+                lines += [
+                    f"OBJECT_NAME = {object_name}", f"OBJECT_ID = {object_id}", f"CENTER_NAME = {center_oem}",
+                    f"REF_FRAME = {fr}", f"TIME_SYSTEM = {scale.upper()}", f"START_TIME = {text[0]}",
+                    f"USEABLE_START_TIME = {text[0]}", f"USEABLE_STOP_TIME = {text[-1]}", f"STOP_TIME = {text[-1]}",
+                    "INTERPOLATION = HERMITE", "INTERPOLATION_DEGREE = 7", "META_STOP", "",
+                ]
+                f.write("\n".join(lines) + "\n")
+                rs, vs = [], []
+                for i0 in range(0, len(text), _CHUNK):
+                    i1 = min(len(text), i0 + _CHUNK)
+                    r, v = arc.state(tdb[i0:i1])
+                    if center_name != "sun":
+                        from .propagate import relative_state
+
+                        rc, vc = relative_state(ephemeris, center_name, "sun", tdb[i0:i1])
+                        r, v = r - rc, v - vc
+                    if not (np.all(np.isfinite(r)) and np.all(np.isfinite(v))):
+                        raise TianwenError(f"segment {number} has non-finite states; nothing was written")
+                    f.write("".join(text[i0 + i] + " " + " ".join(_format(x) for x in (*r[i], *v[i])) + "\n"
+                                    for i in range(i1 - i0)))
+                    if check:
+                        rs.append(r)
+                        vs.append(v)
+                f.write("\n")
+                if check:
+                    written.append((text, tdb, np.concatenate(rs), np.concatenate(vs)))
+        if check:
             _validate(tmp, written, object_name, object_id, center_oem, fr, scale)
-        os.replace(tmp, target)
-    except BaseException as exc:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        if isinstance(exc, TianwenError):
-            raise
-        if isinstance(exc, (OSError, UnicodeError)):
-            raise TianwenError(f"cannot write OEM file {str(target)!r}: {exc}") from None
-        raise
     return target
 
 

@@ -6,8 +6,6 @@ failure never leaves a half-written output.
 from __future__ import annotations
 
 import os
-import tempfile
-from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -17,21 +15,12 @@ from .errors import TianwenError
 FORMATS = (".png", ".svg", ".html", ".nc", ".csv")
 
 
-@contextmanager
 def atomic_path(path: str | os.PathLike):
-    """Yield a temporary path in the target's folder; move it onto ``path`` only if the block succeeds."""
-    target = Path(path)
-    folder = target.parent if str(target.parent) else Path(".")
-    if not folder.is_dir():
-        raise TianwenError(f"output folder {str(folder)!r} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=target.suffix, dir=folder)
-    os.close(fd)
-    try:
-        yield tmp
-        os.replace(tmp, target)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+    """Yield a temporary path in the target's folder; move it onto ``path`` only if the block succeeds
+    (:func:`tianwen.files.atomic_write`: fsync, the user's umask, no temporary file left on any exit)."""
+    from .files import atomic_write
+
+    return atomic_write(path)
 
 
 def _suffix(path) -> str:

@@ -199,7 +199,7 @@ def _grid_rows(spec: GridSpec, i0: int, i1: int, out: dict | None = None) -> dic
     return out
 
 
-def porkchop(departure, arrival, *, step_days: float | None = 1.0, n: tuple[int, int] | None = None,
+def porkchop_grid(departure, arrival, *, step_days: float | None = 1.0, n: tuple[int, int] | None = None,
              origin="earth", target="mars", revs: int = 0, prograde: bool = True, branch: str = "left",
              ephemeris="de421", parking_alt_km: float | None = None,
              capture: tuple[float, float] | None = None, max_bytes: int | None = None,
@@ -225,11 +225,8 @@ def porkchop(departure, arrival, *, step_days: float | None = 1.0, n: tuple[int,
 
     Returns
     -------
-    xarray.Dataset with dims ``departure``, ``arrival`` (datetime64 UTC coordinates) and the variables listed
-    in the module docstring; attributes name the ephemeris, origin, target, frame and solver.
+    :class:`Grid`: the arrays of :func:`porkchop`'s Dataset without xarray (``grid.to_dataset()`` makes it).
     """
-    import xarray as xr
-
     mu, revs, right, prograde = check_options(GM_SUN, revs, branch, prograde)
     # Grid coordinates are UTC; before 1960, where UTC is undefined, the grid runs in TDB (said in attrs).
     d_start = _window(departure, "departure", "tdb")[0]
@@ -294,39 +291,86 @@ def porkchop(departure, arrival, *, step_days: float | None = 1.0, n: tuple[int,
                     progress(done, nd * na)
     ttype, status = out.pop("transfer_type"), out.pop("status")
 
-    coords = {"departure": dep.datetime64(scale).astype("datetime64[ns]"),
-              "arrival": arr.datetime64(scale).astype("datetime64[ns]")}
-    data = {k: (("departure", "arrival"), v) for k, v in out.items()}
-    data["transfer_type"] = (("departure", "arrival"), ttype)
-    data["status"] = (("departure", "arrival"), status)
+    data = dict(out)
+    data["transfer_type"] = ttype
+    data["status"] = status
     if parking_alt_km is not None:
         ob = _body(origin)
-        data["dv_depart"] = (("departure", "arrival"),
-                             hyperbolic_dv(out["vinf_dep"], ob.gm_km3_s2, ob.radius_km + float(parking_alt_km)))
+        data["dv_depart"] = hyperbolic_dv(out["vinf_dep"], ob.gm_km3_s2, ob.radius_km + float(parking_alt_km))
     if capture is not None:
         tb = _body(target)
         rp_alt, ra_alt = capture
-        data["dv_arrive"] = (("departure", "arrival"), hyperbolic_dv(
-            out["vinf_arr"], tb.gm_km3_s2, tb.radius_km + float(rp_alt), tb.radius_km + float(ra_alt)))
+        data["dv_arrive"] = hyperbolic_dv(out["vinf_arr"], tb.gm_km3_s2, tb.radius_km + float(rp_alt),
+                                          tb.radius_km + float(ra_alt))
     if "dv_depart" in data and "dv_arrive" in data:
-        data["dv_total"] = (("departure", "arrival"), data["dv_depart"][1] + data["dv_arrive"][1])
-    ds = xr.Dataset(data, coords=coords)
-    for k in ds.data_vars:
-        ds[k].attrs.update(units=VARIABLES[k].units, long_name=VARIABLES[k].long_name)
-    ds["departure"].attrs.update(long_name="departure epoch", time_scale=scale.upper())
-    ds["arrival"].attrs.update(long_name="arrival epoch", time_scale=scale.upper())
+        data["dv_total"] = data["dv_depart"] + data["dv_arrive"]
     eph_name = ephemeris if isinstance(ephemeris, str) else getattr(ephemeris, "name", "custom")
-    ds.attrs.update(
+    attrs = dict(
         title=f"{names[0]} to {names[1]} porkchop",
         ephemeris=eph_name, origin=names[0], target=names[1], frame="EME2000 (ICRF axes), Sun-centred",
         lambert_solver="Izzo (2015), tianwen.lambert", revs=revs, prograde=int(prograde), branch=branch,
         mu_sun_km3_s2=mu, time_scale=f"{scale.upper()} coordinates; time of flight in TDB days",
     )
     if parking_alt_km is not None:
-        ds.attrs["parking_alt_km"] = float(parking_alt_km)
+        attrs["parking_alt_km"] = float(parking_alt_km)
     if capture is not None:
-        ds.attrs["capture_periapsis_alt_km"], ds.attrs["capture_apoapsis_alt_km"] = map(float, capture)
-    return ds
+        attrs["capture_periapsis_alt_km"], attrs["capture_apoapsis_alt_km"] = map(float, capture)
+    return Grid(data, dep.datetime64(scale).astype("datetime64[ns]"), arr.datetime64(scale).astype("datetime64[ns]"),
+                scale, attrs)
+
+
+@dataclass
+class Grid:
+    """A porkchop as plain NumPy arrays (no xarray): ``data[name]`` of shape (departure, arrival) for the names of
+    :data:`VARIABLES`, the two datetime64 axes in ``scale``, and the attributes. ``to_dataset()`` gives the
+    ``xarray.Dataset`` that :func:`porkchop` returns; :func:`minima` reads either."""
+
+    data: dict
+    departure: np.ndarray
+    arrival: np.ndarray
+    scale: str
+    attrs: dict
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        return self.data[name]
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return (self.departure.size, self.arrival.size)
+
+    def to_dataset(self):
+        import xarray as xr
+
+        dims = ("departure", "arrival")
+        ds = xr.Dataset({k: (dims, v) for k, v in self.data.items()},
+                        coords={"departure": self.departure, "arrival": self.arrival})
+        for k in ds.data_vars:
+            ds[k].attrs.update(units=VARIABLES[k].units, long_name=VARIABLES[k].long_name)
+        ds["departure"].attrs.update(long_name="departure epoch", time_scale=self.scale.upper())
+        ds["arrival"].attrs.update(long_name="arrival epoch", time_scale=self.scale.upper())
+        ds.attrs.update(self.attrs)
+        return ds
+
+
+def porkchop(departure, arrival, *, step_days: float | None = 1.0, n: tuple[int, int] | None = None,
+             origin="earth", target="mars", revs: int = 0, prograde: bool = True, branch: str = "left",
+             ephemeris="de421", parking_alt_km: float | None = None,
+             capture: tuple[float, float] | None = None, max_bytes: int | None = None,
+             progress=None, chunk_cells: int = 500_000, scheduler=None, workers: int | None = None):
+    """Porkchop grid of ballistic transfers from ``origin`` to ``target``, as an ``xarray.Dataset``.
+
+    Parameters are those of :func:`porkchop_grid` (departure and arrival windows, ``step_days`` or ``n``,
+    bodies, Lambert options, ephemeris, parking orbit, capture orbit, memory cap, progress callback, Dask).
+
+    Returns
+    -------
+    xarray.Dataset with dims ``departure``, ``arrival`` (datetime64 UTC coordinates) and the variables listed
+    in the module docstring; attributes name the ephemeris, origin, target, frame and solver.
+    """
+    return porkchop_grid(departure, arrival, step_days=step_days, n=n, origin=origin, target=target, revs=revs,
+                         prograde=prograde, branch=branch, ephemeris=ephemeris, parking_alt_km=parking_alt_km,
+                         capture=capture, max_bytes=max_bytes, progress=progress, chunk_cells=chunk_cells,
+                         scheduler=scheduler, workers=workers).to_dataset()
 
 
 @dataclass(frozen=True)
@@ -349,22 +393,23 @@ class Minimum:
     rla_deg: float
 
 
-def minima(ds) -> list[Minimum]:
-    """The Type I and Type II minimum-C3 cells of a porkchop Dataset (those with a solution), in that order.
-
-    With ``revs = N`` the types are the N-revolution ones (``2N + 1`` and ``2N + 2``).
-    """
+def minima(grid) -> list[Minimum]:
+    """The Type I and Type II minimum-C3 cells of a porkchop (a :class:`Grid` or its Dataset), those with a
+    solution, in that order. With ``revs = N`` the types are the N-revolution ones (``2N + 1`` and ``2N + 2``).
+    Ties go to the first cell in (departure, arrival) order."""
+    get = (lambda k: np.asarray(grid[k].values)) if hasattr(grid, "data_vars") else (lambda k: grid[k])
+    dep = np.asarray(grid["departure"].values) if hasattr(grid, "data_vars") else grid.departure
+    arr = np.asarray(grid["arrival"].values) if hasattr(grid, "data_vars") else grid.arrival
+    c3_all, ttype = get("c3"), get("transfer_type")
     out = []
-    base = 2 * int(ds.attrs.get("revs", 0))
+    base = 2 * int(grid.attrs.get("revs", 0))
     for t, name in ((1, "I"), (2, "II")):
-        c3 = ds.c3.where(ds.transfer_type == base + t)
-        if not bool(np.isfinite(c3).any()):
+        c3 = np.where(ttype == base + t, c3_all, np.nan)
+        if not np.isfinite(c3).any():
             continue
-        idx = c3.argmin(...)
-        cell = ds.isel(idx)
-        out.append(Minimum(name, int(idx["departure"]), int(idx["arrival"]), cell.departure.values,
-                           cell.arrival.values, float(cell.tof), float(cell.c3), float(cell.vinf_arr),
-                           float(cell.dla), float(cell.rla)))
+        i, j = np.unravel_index(int(np.nanargmin(c3)), c3.shape)
+        out.append(Minimum(name, int(i), int(j), dep[i], arr[j], float(get("tof")[i, j]), float(c3[i, j]),
+                           float(get("vinf_arr")[i, j]), float(get("dla")[i, j]), float(get("rla")[i, j])))
     return out
 
 
@@ -480,3 +525,23 @@ def transfer(origin, target, departure, arrival=None, *, tof_days: float | None 
     return Transfer(names[0], names[1], eph_name, dep, arr, tof, revs, prograde, branch, float(c3),
                     float(vinf_dep), float(dla), float(rla), float(vinf_arr), float(dla_arr), float(rla_arr),
                     float(angle), int(ttype), r1, v1, vo, r2, v2, vt, dv_dep, dv_arr, dv_total)
+
+
+def grid_shape(departure, arrival, *, step_days: float | None = 1.0, n: tuple[int, int] | None = None) -> tuple[int, int]:
+    """The (departure, arrival) sizes of the grid :func:`porkchop` builds for these arguments, without computing
+    it (for a caller that checks its own limits first). The windows are checked as :func:`porkchop` checks them.
+
+    >>> grid_shape(("2020-05-02", "2020-10-05"), ("2020-09-08", "2021-12-19"), step_days=1.0)
+    (157, 468)
+    """
+    d_start = _window(departure, "departure", "tdb")[0]
+    scale = "utc" if float(d_start.jd) >= 2436935.5 else "tdb"
+    d0, d1 = _window(departure, "departure", scale)
+    a0, a1 = _window(arrival, "arrival", scale)
+    if n is not None:
+        try:
+            nd_req, na_req = (int(v) for v in n)
+        except (TypeError, ValueError):
+            raise TianwenError(f"n must be a pair (n_departure, n_arrival); got {n!r}") from None
+        return _axis(d0, d1, None, nd_req, "departure").n, _axis(a0, a1, None, na_req, "arrival").n
+    return _axis(d0, d1, step_days, None, "departure").n, _axis(a0, a1, step_days, None, "arrival").n

@@ -368,20 +368,30 @@ def _label(e: Epoch) -> str:
 
 def check_output(path: str) -> None:
     """Refuse an output file name :func:`save_geometry` cannot write (checked before any computing)."""
+    from ..files import check_output as check_path
+
     if not str(path).lower().endswith((".png", ".svg", ".pdf", ".csv", ".nc")):
         raise TianwenError(f"output {path!r}: use a .png, .svg, .pdf (plot), .csv or .nc (data) file name")
+    check_path(path)
 
 
 def save_geometry(ds, path: str, conjunction_list=(), threshold_deg: float = CONJUNCTION_THRESHOLD_DEG) -> None:
     """Write a :func:`geometry` dataset: ``.png``/``.svg``/``.pdf`` — range (with light time) and Sun–Earth–
     target angle over the span, conjunction periods shaded; ``.csv`` or ``.nc`` — the data."""
     check_output(path)
+    from ..files import atomic_write
+
+    with atomic_write(path) as tmp:
+        _save_geometry(ds, path, tmp, conjunction_list, threshold_deg)
+
+
+def _save_geometry(ds, path, tmp, conjunction_list, threshold_deg) -> None:
     lower = str(path).lower()
     if lower.endswith(".csv"):
-        ds.to_dataframe().to_csv(path)
+        ds.to_dataframe().to_csv(tmp)
         return
     if lower.endswith(".nc"):
-        ds.to_netcdf(path)
+        ds.to_netcdf(tmp)
         return
     import matplotlib
 
@@ -408,5 +418,5 @@ def save_geometry(ds, path: str, conjunction_list=(), threshold_deg: float = CON
     ax2.legend(loc="best")
     fig.autofmt_xdate()
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
+    fig.savefig(tmp, dpi=120, format=lower.rsplit(".", 1)[-1])
     plt.close(fig)
