@@ -97,15 +97,15 @@ def _names(origin, target):
 
 def _scan_block(origin, target, a: Epoch, b: Epoch, n_dep: int, step_days: float, ephemeris) -> np.ndarray:
     """Best C3 over flight times for ``n_dep`` departures from ``a`` to ``b``: one porkchop block (one task)."""
-    from .porkchop import porkchop
+    from .porkchop import porkchop_grid
 
     lo, hi = tof_bounds_days(origin, target)
     # Point counts, not a step: a leap second inside the block would shorten its UTC span by 1 s.
     n_arr = int(round((float(b - a) + hi - lo) / step_days)) + 1
-    grid = porkchop((a, b), (a + lo, b + hi), n=(n_dep, n_arr), origin=origin, target=target,
-                    ephemeris=ephemeris, scheduler=False)
-    tof = grid.tof.values
-    c3 = np.where((tof >= lo) & (tof <= hi) & np.isfinite(grid.c3.values), grid.c3.values, np.inf)
+    grid = porkchop_grid((a, b), (a + lo, b + hi), n=(n_dep, n_arr), origin=origin, target=target,
+                         ephemeris=ephemeris, scheduler=False)
+    tof = grid["tof"]
+    c3 = np.where((tof >= lo) & (tof <= hi) & np.isfinite(grid["c3"]), grid["c3"], np.inf)
     return c3.min(axis=1)
 
 

@@ -31,10 +31,14 @@ def porkchop(
     """Porkchop plot of launch energy C3 and arrival v-infinity (default: the next Earth–Mars opportunity)."""
 
     def go():
-        from ..plots import save_porkchop
-        from ..porkchop import porkchop as compute
+        from ..porkchop import minima, porkchop_grid
         from ..windows import plot_window
 
+        if out:
+            from ..files import check_output
+            from ..plots import FORMATS
+
+            check_output(out, FORMATS)  # before any computing
         if depart or arrive:
             if not (depart and arrive):
                 fail("give both --depart and --arrive, or --opportunity")
@@ -42,20 +46,23 @@ def porkchop(
             label = None
         else:
             dep, arr, label = plot_window(opportunity or "next", origin=origin, target=target, ephemeris=ephemeris_name)
-        ds = compute(dep, arr, step_days=step, origin=origin, target=target, ephemeris=ephemeris_name,
-                     progress=progress_bar(), scheduler=scheduler, workers=workers)
-        minima = minima_json(ds)
+        grid = porkchop_grid(dep, arr, step_days=step, origin=origin, target=target, ephemeris=ephemeris_name,
+                             progress=progress_bar(), scheduler=scheduler, workers=workers)
+        rows = minima_json(grid)
         if out:
-            save_porkchop(ds, out, missions=missions, label=label)
+            from ..plots import save_porkchop
+
+            save_porkchop(grid.to_dataset(), out, missions=missions, label=label)
+        attrs = grid.attrs
         if as_json:
-            typer.echo(json.dumps({"origin": ds.attrs["origin"], "target": ds.attrs["target"],
-                                   "ephemeris": ds.attrs["ephemeris"], "minima": minima}))
+            typer.echo(json.dumps({"origin": attrs["origin"], "target": attrs["target"],
+                                   "ephemeris": attrs["ephemeris"], "minima": rows}))
             return
-        typer.echo(f"{ds.attrs['origin']} -> {ds.attrs['target']} ({ds.attrs['ephemeris']}): "
-                   f"{ds.sizes['departure']} x {ds.sizes['arrival']} cells, "
-                   f"departures {str(ds.departure.values[0])[:10]}..{str(ds.departure.values[-1])[:10]}, "
-                   f"arrivals {str(ds.arrival.values[0])[:10]}..{str(ds.arrival.values[-1])[:10]}")
-        for m in minima:
+        nd, na = grid.shape
+        typer.echo(f"{attrs['origin']} -> {attrs['target']} ({attrs['ephemeris']}): {nd} x {na} cells, "
+                   f"departures {str(grid.departure[0])[:10]}..{str(grid.departure[-1])[:10]}, "
+                   f"arrivals {str(grid.arrival[0])[:10]}..{str(grid.arrival[-1])[:10]}")
+        for m in rows:
             typer.echo(f"  Type {m['type']:<2} min C3 {m['c3_km2s2']:7.3f} km2/s2  launch {m['launch']}  "
                        f"arrive {m['arrival']}  TOF {m['tof_days']:5.0f} d  vinf_arr {m['vinf_arr_kms']:.3f} km/s  "
                        f"DLA {m['dla_deg']:6.2f}  RLA {m['rla_deg']:6.2f}")
@@ -66,14 +73,14 @@ def porkchop(
 
 
 
-def minima_json(ds) -> list:
-    """The library's minima (:func:`tianwen.porkchop.minima`), rounded for printing (the edge rounds)."""
+def minima_json(grid) -> list:
+    """The library's minima (:func:`tianwen.porkchop.minima`, of a Grid or Dataset), rounded for printing."""
     from ..porkchop import minima
 
     return [{"type": m.type, "launch": str(m.departure)[:10], "arrival": str(m.arrival)[:10],
              "tof_days": round(m.tof_days, 2), "c3_km2s2": round(m.c3_km2s2, 3),
              "vinf_arr_kms": round(m.vinf_arr_kms, 4), "dla_deg": round(m.dla_deg, 2), "rla_deg": round(m.rla_deg, 2)}
-            for m in minima(ds)]
+            for m in minima(grid)]
 
 
 @app.command()
