@@ -68,7 +68,8 @@ def tof_bounds_days(origin: str = "earth", target: str = "mars") -> tuple[float,
 
 @dataclass
 class Transfer:
-    """One optimal transfer of an opportunity (dates UTC, angles EME2000)."""
+    """One optimal transfer of an opportunity (dates UTC, angles EME2000), full precision; :meth:`as_json`
+    rounds for printing (tof 0.01 d, C3 0.001 km²/s², v∞ 0.1 m/s, angles 0.01°)."""
 
     opportunity: int
     type: str
@@ -86,6 +87,8 @@ class Transfer:
     def as_json(self) -> dict:
         d = asdict(self)
         d.pop("launch_tdb_jd")
+        for key, digits in (("tof_days", 2), ("c3_km2s2", 3), ("vinf_arr_kms", 4), ("dla_deg", 2), ("rla_deg", 2)):
+            d[key] = round(float(d[key]), digits)
         if d["note"] is None:
             d.pop("note")
         return d
@@ -262,7 +265,7 @@ def opportunity_transfers(opp: Epoch, *, origin="earth", target="mars", ephemeri
 
     A 2-day porkchop grid over the search region gives each optimum's starting cell; :func:`refine_optimum` refines it.
     """
-    from .porkchop import porkchop
+    from .porkchop import porkchop_grid
 
     origin, target = _names(origin, target)
     eph = resolve_ephemeris(ephemeris)
@@ -271,15 +274,15 @@ def opportunity_transfers(opp: Epoch, *, origin="earth", target="mars", ephemeri
     opp = opp.to("tdb")
     check_span(eph, Epoch(np.array([float(opp.jd) - w, float(opp.jd) + w + hi]), 0.0, "tdb"), "search region")
     d0 = opp - w
-    grid = porkchop((d0, opp + w), (d0 + lo, opp + (w + hi)), step_days=COARSE_STEP_DAYS, origin=origin,
-                    target=target, ephemeris=eph, scheduler=False)
-    tof = grid.tof.values
+    grid = porkchop_grid((d0, opp + w), (d0 + lo, opp + (w + hi)), step_days=COARSE_STEP_DAYS, origin=origin,
+                         target=target, ephemeris=eph, scheduler=False)
+    tof = grid["tof"]
     in_region = (tof >= lo) & (tof <= hi)
-    offsets = (np.arange(grid.sizes["departure"]) * COARSE_STEP_DAYS - w)[:, None] + np.zeros_like(tof)
+    offsets = (np.arange(grid.shape[0]) * COARSE_STEP_DAYS - w)[:, None] + np.zeros_like(tof)
     rows = []
     for type_, tname in ((1, "I"), (2, "II")):
         for objective in ("c3", "vinf_arr"):
-            f = np.where(in_region & (grid.transfer_type.values == type_), grid[objective].values, np.nan)
+            f = np.where(in_region & (grid["transfer_type"] == type_), grid[objective], np.nan)
             if not np.isfinite(f).any():
                 continue
             i, j = np.unravel_index(np.nanargmin(f), f.shape)
@@ -293,8 +296,8 @@ def opportunity_transfers(opp: Epoch, *, origin="earth", target="mars", ephemeri
                 notes.append("optimum on the edge of the search region (" + ", ".join(edge) + ")")
             rows.append(Transfer(
                 opportunity=0, type=tname, minimizes=objective, launch=launch.date(), arrival=arrival.date(),
-                tof_days=round(float(cy), 2), c3_km2s2=round(cell["c3"], 3), vinf_arr_kms=round(cell["vinf_arr"], 4),
-                dla_deg=round(cell["dla"], 2), rla_deg=round(cell["rla"], 2), note="; ".join(notes) or None,
+                tof_days=float(cy), c3_km2s2=float(cell["c3"]), vinf_arr_kms=float(cell["vinf_arr"]),
+                dla_deg=float(cell["dla"]), rla_deg=float(cell["rla"]), note="; ".join(notes) or None,
                 launch_tdb_jd=float(launch.jd),
             ))
     c3_rows = [r for r in rows if r.minimizes == "c3"]
