@@ -224,7 +224,7 @@ def orbit_entry_state(periapsis_alt_km, apoapsis_alt_km, entry_alt_km=125.0):
 
     >>> v, g = orbit_entry_state(50.0, 59000.0)   # Tianwen-1's lowered parking orbit
     >>> round(v, 3), round(g, 2)
-    (4.803, -8.14)
+    (4.803, -8.16)
     """
     r_mean = _atm.MEAN_RADIUS_KM
     rp = r_mean + _num(periapsis_alt_km, "periapsis_alt_km")
