@@ -9,22 +9,28 @@ route                       what it answers
 ==========================  ===========================================================================
 ``GET  /api/health``        liveness and the compute processes' state (never waits for a computation)
 ``GET  /api/limits``        the limits below (:mod:`tianwen.web.limits`)
-``POST /api/porkchop``      porkchop grid of an opportunity or of two windows (:func:`tianwen.porkchop`)
+``POST /api/porkchop``      porkchop grid of an opportunity or of two windows (:func:`tianwen.porkchop`),
+                            compact by default, plain JSON lists with ``Accept: application/json``
 ``POST /api/transfer``      one transfer: numbers, Lambert arc propagated two-body, planets' orbits
 ``POST /api/transfer/oem``  that arc as a CCSDS OEM 2.0 file
 ``POST /api/windows``       launch-window survey (:func:`tianwen.windows.windows`)
 ``POST /api/history``       Mars launches by opportunity (:func:`tianwen.history.history`)
 ``POST /api/mission``       a mission flown again (Tianwen-1, Hope, Mars 2020: :mod:`tianwen.reconstruct`)
 ``POST /api/mission/oem``   its cruise as a CCSDS OEM 2.0 file
-``POST /api/geometry``      tracking geometry: range, light time, conjunctions, passes (501 without
-                            :mod:`tianwen.tracking`)
+``POST /api/geometry``      tracking geometry: range, light time, conjunctions, passes
 ``GET  /api/stations``      the ground stations the geometry view knows
 ==========================  ===========================================================================
 
-Status codes: 200; 400 malformed JSON; 413 body too large; 422 bad input (a field out of its range, or the
-library's one-line :class:`~tianwen.errors.TianwenError`: an epoch outside the ephemeris, a reversed window,
-a grid over the cap); 501 a view whose module is not installed; 503 every compute process busy (retry);
-504 a computation over the time limit (it was stopped). Error bodies are ``{"detail": "one line"}``.
+Status codes: 200; 400 malformed JSON, or a Host header this server does not answer to; 413 body too large;
+422 bad input (a field out of its range, or the library's one-line :class:`~tianwen.errors.TianwenError`: an
+epoch outside the ephemeris, a reversed window, a grid over the cap); 503 every compute process busy (retry),
+or none could start; 504 a computation over the time limit (it was stopped). Error bodies are
+``{"detail": "one line"}``.
+
+Doors: every response carries :data:`SECURITY_HEADERS` (a Content-Security-Policy that allows only this
+server's own scripts, no framing, ``nosniff``, no referrer); a request whose ``Host`` is not the bound address
+or an allowed name (``allowed_hosts``, ``tianwen serve --allow-host``) is refused with 400, so a page on
+another site cannot reach a server on this machine through DNS rebinding.
 """
 
 from __future__ import annotations
@@ -35,6 +41,7 @@ import logging
 from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
+from typing import Optional
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -44,8 +51,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .. import __version__
 from . import models as m
+from .compute import COMPACT_MEDIA_TYPE
 from .limits import Limits
-from .pool import BadInput, Busy, NotAvailable, Pool, Timeout, WorkerError
+from .pool import BadInput, Busy, Down, Pool, Timeout, WorkerError
 
 log = logging.getLogger("tianwen.web")
 STATIC = Path(__file__).with_name("static")
@@ -53,9 +61,25 @@ STATIC = Path(__file__).with_name("static")
 _ERRORS = {400: {"model": m.Error, "description": "malformed JSON"},
            413: {"model": m.Error, "description": "request body too large"},
            422: {"model": m.Error, "description": "bad input: the field and what is accepted"},
-           503: {"model": m.Error, "description": "every compute process busy: retry"},
+           503: {"model": m.Error, "description": "every compute process busy (retry), or none could start"},
            504: {"model": m.Error, "description": "computation over the time limit (stopped)"}}
-_OPTIONAL = {**_ERRORS, 501: {"model": m.Error, "description": "this view's module is not installed"}}
+
+#: Names a server bound to a loopback address answers to.
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+#: Headers on every response. The page's scripts and styles are files of this server (no inline script);
+#: plotly.js sets style attributes as it draws, hence 'unsafe-inline' for styles only.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+                               "img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; "
+                               "worker-src 'self' blob:; object-src 'none'; base-uri 'none'; form-action 'self'; "
+                               "frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Cross-Origin-Resource-Policy": "same-origin",
+}
 
 
 def _error(status: int, detail: str, errors=None, headers=None) -> JSONResponse:
@@ -68,6 +92,66 @@ def _error(status: int, detail: str, errors=None, headers=None) -> JSONResponse:
 def _where(loc) -> str:
     parts = [str(p) for p in loc if p not in ("body", "query", "path")]
     return ".".join(parts) or "body"
+
+
+def _bound(schema, limit) -> None:
+    """Lower every ``maximum`` inside a field's JSON schema to ``limit`` where that is tighter."""
+    if isinstance(schema, dict):
+        if "maximum" in schema:
+            schema["maximum"] = min(schema["maximum"], limit)
+        for value in schema.values():
+            _bound(value, limit)
+    elif isinstance(schema, list):
+        for value in schema:
+            _bound(value, limit)
+
+
+def _host_name(header: str) -> str:
+    """The host part of a Host header, lower case, without port or IPv6 brackets."""
+    h = header.strip().lower()
+    if h.startswith("["):
+        return h[1:h.find("]")] if "]" in h else h
+    return h.rsplit(":", 1)[0] if h.count(":") == 1 else h
+
+
+class Doors:
+    """The outermost layer: :data:`SECURITY_HEADERS` on every response, the Host check (400), and a last
+    one-line 500 for a bug anywhere inside (so even that response carries the headers)."""
+
+    def __init__(self, app, allowed_hosts):
+        self.app = app
+        names = {_host_name(h) for h in allowed_hosts}
+        self.any_host = "*" in names
+        self.allowed = sorted(names - {"*"})
+        self.headers = [(k.lower().encode(), v.encode()) for k, v in SECURITY_HEADERS.items()]
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        started = False
+
+        async def with_headers(message):
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                present = {k.lower() for k, _ in message.get("headers", [])}
+                message = dict(message, headers=list(message.get("headers", []))
+                               + [(k, v) for k, v in self.headers if k not in present])
+            await send(message)
+
+        if not self.any_host:
+            raw = dict(scope.get("headers") or []).get(b"host", b"").decode("latin-1")
+            if _host_name(raw) not in self.allowed:
+                shown = raw[:100] if raw else "(none)"
+                return await _error(400, f"Host header {shown!r} is not a name this server answers to "
+                                         f"({', '.join(self.allowed)}); start it with --allow-host NAME to add one")(
+                    scope, receive, with_headers)
+        try:
+            await self.app(scope, receive, with_headers)
+        except Exception:
+            log.exception("tianwen web: unhandled error")
+            if not started:
+                await _error(500, "internal error; please report it")(scope, receive, with_headers)
 
 
 class BodyLimit:
@@ -111,8 +195,11 @@ class BodyLimit:
                 await _error(413, f"request body is over the limit of {self.max_bytes} bytes")(scope, receive, send)
 
 
-def create_app(limits: Limits | None = None, *, pool: Pool | None = None) -> FastAPI:
-    """The ASGI app. Without ``pool`` it starts (and at shutdown stops) its own compute processes."""
+def create_app(limits: Limits | None = None, *, pool: Pool | None = None, allowed_hosts=LOCAL_HOSTS) -> FastAPI:
+    """The ASGI app. Without ``pool`` it starts (and at shutdown stops) its own compute processes.
+
+    ``allowed_hosts``: the names a request's Host header may carry (host part; ``"*"``: any); default the
+    loopback names :data:`LOCAL_HOSTS`."""
     limits = limits or Limits()
     own_pool = pool is None
     if pool is None:
@@ -136,6 +223,7 @@ def create_app(limits: Limits | None = None, *, pool: Pool | None = None) -> Fas
     app.state.limits = limits
     app.state.pool = pool
     app.add_middleware(BodyLimit, max_bytes=limits.max_body_bytes)
+    app.add_middleware(Doors, allowed_hosts=tuple(allowed_hosts))  # added last: the outermost
 
     # -- errors: always one line of JSON, never a traceback -------------------------------------------------
     @app.exception_handler(RequestValidationError)
@@ -173,15 +261,15 @@ def create_app(limits: Limits | None = None, *, pool: Pool | None = None) -> Fas
             result = await asyncio.shield(asyncio.wrap_future(fut))
         except BadInput as exc:
             return _error(422, str(exc))
-        except NotAvailable as exc:
-            return _error(501, str(exc))
+        except Down as exc:
+            return _error(503, str(exc))
         except Busy as exc:
             return _error(503, str(exc), headers={"Retry-After": "5"})
         except Timeout as exc:
             return _error(504, str(exc))
         except WorkerError as exc:
             return _error(500, f"internal error: {exc}; please report it")
-        headers = {"X-Compute-Seconds": f"{result.compute_s:.3f}", "Vary": "Accept-Encoding",
+        headers = {"X-Compute-Seconds": f"{result.compute_s:.3f}", "Vary": "Accept, Accept-Encoding",
                    "Cache-Control": "no-store"}
         if "gzip" in request.headers.get("accept-encoding", ""):
             headers["Content-Encoding"] = "gzip"
@@ -220,11 +308,9 @@ def create_app(limits: Limits | None = None, *, pool: Pool | None = None) -> Fas
     @app.get("/api/health", response_model=m.Health, tags=["server"])
     async def health():
         """Liveness: answers at once, however busy the compute processes are."""
-        from .compute import available
-
         info = pool.health()
-        return {"status": "ok" if info["ready"] > 0 else "starting", "version": __version__, "workers": info,
-                "views": available()}
+        status = "ok" if info["ready"] > 0 else "failed" if info["failed"] else "starting"
+        return {"status": status, "version": __version__, "workers": info}
 
     @app.get("/api/limits", tags=["server"])
     async def get_limits() -> dict:
@@ -232,12 +318,20 @@ def create_app(limits: Limits | None = None, *, pool: Pool | None = None) -> Fas
         return limits.as_json()
 
     @app.post("/api/porkchop", response_model=m.PorkchopResponse, responses=_ERRORS, tags=["design"])
-    async def porkchop(request: Request, body: m.PorkchopRequest):
+    async def porkchop(request: Request, body: m.PorkchopRequest, format: Optional[m.GridFormat] = None):
         """Porkchop grid: every variable of :func:`tianwen.porkchop.porkchop`, indexed [departure][arrival], with
-        the Type I/II minimum-C3 cells and the catalogued missions launched in the window."""
+        the Type I/II minimum-C3 cells and the catalogued missions launched in the window.
+
+        The grid comes compact (``application/vnd.tianwen.porkchop+json``: each variable as base64 of
+        zlib-compressed, byte-shuffled row differences of its values in units of its last decimal; see
+        :mod:`tianwen.web.compute`) unless the request asks for ``Accept: application/json`` or
+        ``?format=json``: then every variable is nested lists, ``null`` where there is no solution."""
         if body.n is not None and max(body.n) > limits.max_axis_points:
             return _error(422, f"n = {list(body.n)}: at most {limits.max_axis_points} points on an axis")
-        return await compute(request, "porkchop", body.model_dump(mode="json"))
+        if format is None:
+            accept = request.headers.get("accept", "")
+            format = "json" if "application/json" in accept and COMPACT_MEDIA_TYPE not in accept else "compact"
+        return await compute(request, "porkchop", dict(body.model_dump(mode="json"), format=format))
 
     @app.post("/api/transfer", response_model=m.TransferResponse, responses=_ERRORS, tags=["design"])
     async def transfer(request: Request, body: m.TransferRequest):
@@ -269,16 +363,16 @@ def create_app(limits: Limits | None = None, *, pool: Pool | None = None) -> Fas
         """Mars launches grouped by Earth–Mars opportunity, each with its ballistic arc."""
         return await compute(request, "history", body.model_dump(mode="json"))
 
-    @app.post("/api/mission", responses=_OPTIONAL, tags=["record"])
+    @app.post("/api/mission", responses=_ERRORS, tags=["record"])
     async def mission(request: Request, body: m.MissionRequest) -> dict:
         """A mission flown again from its published events (issue 6: Lambert arc, n-body cruise through the
         published manoeuvres, arrival), as `tianwen mission NAME --json`, with the cruise sampled for a 3-D
-        view; 501 until tianwen.reconstruct is installed."""
+        view."""
         if body.points > limits.max_points:
             return _error(422, f"points = {body.points}: at most {limits.max_points}")
         return await compute(request, "mission", body.model_dump(mode="json"))
 
-    @app.post("/api/mission/oem", responses={**_OPTIONAL, 200: {"content": {"text/plain": {}},
+    @app.post("/api/mission/oem", responses={**_ERRORS, 200: {"content": {"text/plain": {}},
                                                                 "description": "CCSDS OEM 2.0 (KVN)"}},
               response_class=Response, tags=["record"])
     async def mission_oem(request: Request, body: m.MissionOemRequest):
@@ -288,15 +382,36 @@ def create_app(limits: Limits | None = None, *, pool: Pool | None = None) -> Fas
             resp.headers["Content-Disposition"] = f'attachment; filename="tianwen_{body.name}_cruise.oem"'
         return resp
 
-    @app.post("/api/geometry", responses=_OPTIONAL, tags=["tracking"])
+    @app.post("/api/geometry", responses=_ERRORS, tags=["tracking"])
     async def geometry(request: Request, body: m.GeometryRequest) -> dict:
         """Tracking geometry (issue 7): range, light time, range rate and Sun–Earth–target angle over a span,
-        solar conjunctions, and elevation/azimuth and passes from a station; 501 without tianwen.tracking."""
+        solar conjunctions, and elevation/azimuth and passes from a station."""
         return await compute(request, "geometry", body.model_dump(mode="json"))
 
-    @app.get("/api/stations", responses=_OPTIONAL, tags=["tracking"])
+    @app.get("/api/stations", responses=_ERRORS, tags=["tracking"])
     async def stations(request: Request) -> list[dict]:
         """Ground stations known to the geometry view."""
         return await compute(request, "stations", {})
 
+    def openapi() -> dict:
+        """The generated schema, plus the compact porkchop media type (its own response schema)."""
+        if app.openapi_schema is None:
+            from fastapi.openapi.utils import get_openapi
+
+            schema = get_openapi(title=app.title, version=app.version, description=app.description,
+                                 routes=app.routes)
+            compact = m.PorkchopCompactResponse.model_json_schema(ref_template="#/components/schemas/{model}",
+                                                                  mode="serialization")
+            components = schema.setdefault("components", {}).setdefault("schemas", {})
+            for name, sub in compact.pop("$defs", {}).items():
+                components.setdefault(name, sub)
+            components["PorkchopCompactResponse"] = compact
+            for (model, field), limit in m.LIMITED_FIELDS.items():  # this server's bounds, where tighter
+                _bound(components[model]["properties"][field], getattr(limits, limit))
+            content = schema["paths"]["/api/porkchop"]["post"]["responses"]["200"]["content"]
+            content[COMPACT_MEDIA_TYPE] = {"schema": {"$ref": "#/components/schemas/PorkchopCompactResponse"}}
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi
     return app

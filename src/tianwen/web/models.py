@@ -3,6 +3,9 @@
 Requests refuse unknown fields, so a misspelt parameter is a 422 naming it rather than a silent default.
 Dates are ISO-8601 strings, UTC unless a scale follows (``2021-02-10T11:52:00 TDB``), exactly as the CLI reads
 them; the pattern below only admits the ISO forms, the library checks the rest (calendar, ephemeris span).
+
+Fields bounded by a server limit (:data:`LIMITED_FIELDS`) take their bound from the limit's default in
+:class:`tianwen.web.limits.Limits`; an app serving other limits states its own in ``/openapi.json``.
 """
 
 from __future__ import annotations
@@ -10,6 +13,16 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from .limits import Limits
+
+_DEFAULT = Limits.__dataclass_fields__  # the limits' defaults, without reading the environment
+MAX_POINTS: int = _DEFAULT["max_points"].default
+MAX_AXIS_POINTS: int = _DEFAULT["max_axis_points"].default
+
+#: (model, field) -> the limit that bounds it (its ``maximum`` in the schema).
+LIMITED_FIELDS = {("PorkchopRequest", "n"): "max_axis_points", ("TransferRequest", "points"): "max_points",
+                  ("MissionRequest", "points"): "max_points"}
 
 DATE_PATTERN = (r"^[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,9})?)?)?"
                 r"(Z| (UTC|TAI|TT|TDB|utc|tai|tt|tdb))?$")
@@ -51,8 +64,8 @@ class PorkchopRequest(_Request):
     departure: Optional[DateWindow] = None
     arrival: Optional[DateWindow] = None
     step_days: float = _float(1.0, gt=0, le=60, description="grid step on both axes, days")
-    n: Optional[tuple[Annotated[int, Field(ge=1, le=10_000)], Annotated[int, Field(ge=1, le=10_000)]]] = Field(
-        None, description="grid points (departure, arrival) instead of a step")
+    n: Optional[tuple[Annotated[int, Field(ge=1, le=MAX_AXIS_POINTS)], Annotated[int, Field(ge=1, le=MAX_AXIS_POINTS)]]] = Field(
+        None, description="grid points (departure, arrival) instead of a step (server limit max_axis_points)")
     revs: int = Field(0, ge=0, le=3, description="complete revolutions of the transfer")
     branch: Literal["left", "right"] = "left"
     prograde: bool = True
@@ -82,7 +95,7 @@ class TransferRequest(_Request):
     branch: Literal["left", "right"] = "left"
     prograde: bool = True
     ephemeris: Ephemeris = "de421"
-    points: int = Field(100, ge=2, le=5000, description="epochs on the propagated arc (server limit max_points)")
+    points: int = Field(100, ge=2, le=MAX_POINTS, description="epochs on the propagated arc (server limit max_points)")
     frame: Literal["ecliptic", "icrf"] = Field("ecliptic", description="frame of the trajectory and orbits")
     parking_alt_km: Optional[float] = _float(None, ge=0, le=1e6)
     capture: Optional[Capture] = None
@@ -116,7 +129,7 @@ class MissionRequest(_Request):
     """A mission flown again from its published events (Tianwen-1, Hope, Mars 2020)."""
 
     name: Mission = "tianwen-1"
-    points: int = Field(300, ge=2, le=5000, description="epochs on the cruise (server limit max_points)")
+    points: int = Field(300, ge=2, le=MAX_POINTS, description="epochs on the cruise (server limit max_points)")
     frame: Literal["ecliptic", "icrf"] = "ecliptic"
 
 
@@ -145,10 +158,29 @@ class Error(BaseModel):
     errors: Optional[list[dict[str, Any]]] = None
 
 
+GridFormat = Literal["compact", "json"]
+
+
 class Variable(BaseModel):
     units: str
     long_name: str
+    label: str = Field(description="short human label with units (tianwen.porkchop.VARIABLES)")
+    decimals: int = Field(description="decimals the values are rounded to")
     values: list[list[Optional[float]]] = Field(description="indexed [departure][arrival]; null = no solution")
+
+
+class CompactVariable(BaseModel):
+    """One variable of the compact grid (decoding: tianwen.web.compute)."""
+
+    units: str
+    long_name: str
+    label: str
+    decimals: int = Field(description="values are integers q / 10**decimals")
+    dtype: Literal["delta", "int8"] = Field(description="delta: row differences of q; int8: the values")
+    width: Literal[1, 4, 8] = Field(description="bytes per integer (little-endian, byte-shuffled)")
+    data: str = Field(description="base64 of the zlib-compressed integers")
+    nan: Optional[str] = Field(description="base64 of the zlib-compressed bit mask of non-finite values "
+                                           "(row-major, most significant bit first), or null")
 
 
 class Minimum(BaseModel):
@@ -182,16 +214,25 @@ class PorkchopResponse(BaseModel):
     shape: list[int]
     departure: list[str]
     arrival: list[str]
+    encoding: Literal["json"]
     variables: dict[str, Variable]
     minima: list[Minimum]
     missions: list[MissionMark]
     attrs: dict[str, Any]
 
 
+class PorkchopCompactResponse(PorkchopResponse):
+    """The same grid, each variable compact (media type application/vnd.tianwen.porkchop+json)."""
+
+    encoding: Literal["compact"]
+    variables: dict[str, CompactVariable]
+
+
 class Number(BaseModel):
     value: Optional[float]
     units: str
     long_name: str
+    label: str
 
 
 class State(BaseModel):
@@ -301,7 +342,6 @@ class HistoryResponse(BaseModel):
 
 
 class Health(BaseModel):
-    status: Literal["ok", "starting"]
+    status: Literal["ok", "starting", "failed"]
     version: str
     workers: dict[str, Any]
-    views: dict[str, bool]

@@ -4,6 +4,14 @@ Every computation runs in one of ``processes`` long-lived worker processes (fres
 warmed up once so that the compiled kernels are loaded before the first request). The server's event loop
 only waits on pipes, so it keeps answering (``/api/health`` included) however busy the workers are.
 
+* **Installed code only**: a worker is ``python -I -c ...`` (isolated mode: neither the working directory nor
+  ``PYTHONPATH`` nor the user's site-packages is on ``sys.path``), so a module planted where the server was
+  started (a ``queue.py``, say) is never imported.
+* **Start-up**: a worker reports ``loaded`` once its imports are done and ``ready`` once warmed up.
+  :meth:`Pool.wait_loaded` lets ``tianwen serve`` refuse to start when no worker can; a slot that fails three
+  times in a row marks the pool :attr:`Pool.failed` once no worker is left, and then every request is refused
+  at once (:class:`Down`: 503 naming the cause) instead of waiting.
+
 * **Concurrency** is bounded by the number of processes; at most ``max_queue`` further requests wait for one,
   each for at most ``queue_timeout_s`` (then :class:`Busy`: 503); beyond that they are refused at once.
 * **Timeout**: a computation still running after ``timeout_s`` has its process killed and replaced
@@ -28,10 +36,9 @@ import sys
 import threading
 import time
 import traceback
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from multiprocessing.connection import Connection
-from pathlib import Path
 
 log = logging.getLogger("tianwen.web")
 
@@ -50,8 +57,8 @@ class BadInput(Exception):
     """The library refused the input (:class:`tianwen.errors.TianwenError`): 422 with this one-line message."""
 
 
-class NotAvailable(Exception):
-    """The view's library module is not installed (501)."""
+class Down(Exception):
+    """No compute process could start (503, with the cause)."""
 
 
 class WorkerError(Exception):
@@ -77,13 +84,21 @@ class Result:
 
 
 def _encode(value) -> tuple[str, bytes]:
+    """(media type, body) of a compute function's result: text, a JSON value, or ``(media type, JSON value)``."""
+    media = "application/json"
+    if isinstance(value, tuple):
+        media, value = value
     if isinstance(value, str):
         return "text/plain; charset=utf-8", value.encode()
-    return "application/json", json.dumps(value, allow_nan=False, separators=(",", ":")).encode()
+    return media, json.dumps(value, allow_nan=False, separators=(",", ":")).encode()
+
+
+#: The compute process's program, run as ``python -I -c WORKER_CODE FD THREADS WARM``.
+WORKER_CODE = "from tianwen.web.pool import _worker_entry; _worker_entry()"
 
 
 def _worker_entry() -> None:  # pragma: no cover - runs in the child process
-    """Child process entry: ``python -c ... FD THREADS WARM`` (see :meth:`Pool._spawn`)."""
+    """Child process entry: ``python -I -c WORKER_CODE FD THREADS WARM`` (see :meth:`Pool._launch`)."""
     import sys
     from multiprocessing.connection import Connection
 
@@ -100,10 +115,16 @@ def _worker_main(conn, threads: int, warm: bool) -> None:  # pragma: no cover - 
         from ..errors import TianwenError
         from . import compute
 
+        compute.preload()
+    except BaseException as exc:
+        conn.send(("failed", f"{type(exc).__name__}: {exc}"))
+        return
+    conn.send(("loaded", os.getpid()))
+    try:
         if warm:
             compute.warmup()
     except BaseException as exc:
-        conn.send(("failed", f"{type(exc).__name__}: {exc}"))
+        conn.send(("failed", f"warm-up: {type(exc).__name__}: {exc}"))
         return
     conn.send(("ready", os.getpid()))
     while True:
@@ -118,17 +139,62 @@ def _worker_main(conn, threads: int, warm: bool) -> None:  # pragma: no cover - 
         try:
             value = getattr(compute, name)(params, limits)
             media, body = _encode(value)
-            reply = ("ok", media, body, gzip.compress(body, 3), time.perf_counter() - t0)
+            reply = ("ok", media, body, gzip.compress(body, 1 if len(body) > 2**20 else 3), time.perf_counter() - t0)
         except TianwenError as exc:
             reply = ("bad_input", str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
-        except compute.Unavailable as exc:
-            reply = ("unavailable", str(exc))
         except Exception as exc:
             reply = ("error", f"{type(exc).__name__}: {exc}", traceback.format_exc())
         try:
             conn.send(reply)
         except (OSError, ValueError):
             return
+
+
+class _Stderr(threading.Thread):
+    """A compute process's stderr: held while it starts (the last line names a start-up failure), then relayed
+    to ours line by line."""
+
+    def __init__(self, stream):
+        super().__init__(name="tianwen-worker-stderr", daemon=True)
+        self.stream, self.held, self.live = stream, deque(maxlen=200), False
+        self._lock = threading.Lock()
+        self.start()
+
+    def run(self):  # pragma: no cover - a thread
+        try:
+            for raw in iter(self.stream.readline, b""):
+                with self._lock:
+                    if self.live:
+                        self._write(raw)
+                    else:
+                        self.held.append(raw)
+        except (OSError, ValueError):
+            pass
+
+    @staticmethod
+    def _write(raw: bytes) -> None:
+        try:
+            sys.stderr.write(raw.decode(errors="replace"))
+            sys.stderr.flush()
+        except (OSError, ValueError):
+            pass
+
+    def go_live(self) -> None:
+        with self._lock:
+            for raw in self.held:
+                self._write(raw)
+            self.held.clear()
+            self.live = True
+
+    def last_line(self) -> str:
+        """The last non-empty line written (the process has exited or been killed)."""
+        self.join(5)
+        with self._lock:
+            for raw in reversed(self.held):
+                text = raw.decode(errors="replace").strip()
+                if text:
+                    return text[:300]
+        return ""
 
 
 class _Worker:
@@ -196,6 +262,10 @@ class Pool:
         self._starting = 0
         self._closed = False
         self._started = False
+        self._loaded = threading.Event()
+        self._failures: list[str] = []
+        #: Why no compute process could start (None while one runs or may still start).
+        self.failed: str | None = None
         self._threads = max(1, (os.cpu_count() or 1) // self.processes)
         self._executor = ThreadPoolExecutor(max_workers=self.processes + self.max_queue,
                                             thread_name_prefix="tianwen-dispatch")
@@ -221,21 +291,23 @@ class Pool:
         threading.Thread(target=self._spawn, name="tianwen-spawn", daemon=True).start()
 
     def _spawn(self):
+        msg = ("failed", "not started")
         try:
             for attempt in range(3):
                 if self._closed:
                     return
                 p, parent = self._launch()
+                err = _Stderr(p.stderr)
                 with self._lock:
                     self._launching.add(p)
-                try:
-                    ok = parent.poll(STARTUP_TIMEOUT_S)
-                    msg = parent.recv() if ok else ("failed", f"no answer in {STARTUP_TIMEOUT_S:g} s")
-                except (EOFError, OSError):
-                    msg = ("failed", f"exited with status {p.wait()}")
+                msg = self._hear(p, parent)
+                if msg[0] == "loaded":
+                    self._loaded.set()
+                    msg = self._hear(p, parent)
                 with self._lock:
                     self._launching.discard(p)
                 if msg[0] == "ready":
+                    err.go_live()
                     w = _Worker(p, parent)
                     with self._lock:
                         if self._closed:
@@ -246,30 +318,57 @@ class Pool:
                     return
                 if self._closed:
                     return
-                log.error("tianwen compute process failed to start (%s), attempt %d", msg[1], attempt + 1)
                 _Worker(p, parent).kill()
+                last = err.last_line()
+                if last:
+                    msg = ("failed", f"{msg[1]}: {last}")
+                log.error("tianwen compute process failed to start (%s), attempt %d", msg[1], attempt + 1)
                 time.sleep(1.0)
         finally:
             with self._lock:
                 self._starting -= 1
+                if self._workers or self._closed:
+                    self._failures.clear()
+                else:
+                    self._failures.append(str(msg[1]))
+                    if self._starting == 0:  # every slot gave up and no process runs: say so, do not wait
+                        self.failed = f"compute processes could not start: {self._failures[-1]}"
+            if self.failed:
+                self._loaded.set()
+
+    @staticmethod
+    def _hear(p, parent) -> tuple:
+        """The next start-up message of a launching process, or ("failed", why)."""
+        try:
+            if not parent.poll(STARTUP_TIMEOUT_S):
+                return ("failed", f"no answer in {STARTUP_TIMEOUT_S:g} s")
+            return parent.recv()
+        except (EOFError, OSError):
+            try:
+                code = p.wait(10)
+            except subprocess.TimeoutExpired:
+                code = "unknown"
+            return ("failed", f"the process exited with status {code}")
 
     def _launch(self):
         """A compute process running :func:`_worker_entry`, and our end of a socket pair to it. A plain
-        ``python -c`` child (not multiprocessing's spawn) does not re-import the parent's ``__main__``."""
-        import tianwen
-
+        ``python -I -c`` child (not multiprocessing's spawn, which re-imports the parent's ``__main__``) in
+        isolated mode: only installed code is importable, whatever the working directory holds."""
         ours, theirs = socket.socketpair()
-        env = dict(os.environ)
-        src = str(Path(tianwen.__file__).resolve().parents[1])
-        env["PYTHONPATH"] = src + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
-        code = "from tianwen.web.pool import _worker_entry; _worker_entry()"
         try:
-            p = subprocess.Popen([sys.executable, "-c", code, str(theirs.fileno()), str(self._threads),
-                                  "1" if self.warm else "0"], pass_fds=(theirs.fileno(),), env=env,
-                                 stdin=subprocess.DEVNULL)
+            p = subprocess.Popen([sys.executable, "-I", "-c", WORKER_CODE, str(theirs.fileno()), str(self._threads),
+                                  "1" if self.warm else "0"], pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL,
+                                 stderr=subprocess.PIPE)
         finally:
             theirs.close()
         return p, Connection(ours.detach())
+
+    def wait_loaded(self, timeout_s: float = STARTUP_TIMEOUT_S) -> bool:
+        """Wait until a compute process has imported the library (True) or every one failed to (False, the
+        cause in :attr:`failed`); starts the pool if needed."""
+        self.start()
+        self._loaded.wait(timeout_s)
+        return self.failed is None and self._loaded.is_set()
 
     def close(self):
         with self._lock:
@@ -292,7 +391,7 @@ class Pool:
         with self._lock:
             busy = self._pending
             starting = self._starting
-        return {"processes": self.processes, "ready": self.ready, "starting": starting,
+        return {"processes": self.processes, "ready": self.ready, "starting": starting, "failed": self.failed,
                 "idle": self._idle.qsize(), "requests_in_progress": busy, "timeout_s": self.timeout_s,
                 "stats": dict(self.stats), "cache": self.cache.info()}
 
@@ -312,6 +411,8 @@ class Pool:
         with self._lock:
             if self._closed:
                 raise Busy("the server is shutting down")
+            if self.failed is not None:
+                raise Down(self.failed)
             if key in self._inflight:
                 self.stats["coalesced"] += 1
                 return self._inflight[key]
@@ -334,12 +435,18 @@ class Pool:
         return fut
 
     def _run(self, name: str, params: dict, limits: dict, timeout_s: float) -> Result:
-        try:
-            w = self._idle.get(timeout=self.queue_timeout_s)
-        except queue.Empty:
-            self.stats["busy"] += 1
-            raise Busy(f"all {self.processes} compute processes stayed busy for {self.queue_timeout_s:g} s; "
-                       "retry in a few seconds") from None
+        deadline = time.monotonic() + self.queue_timeout_s
+        while True:  # in slices, so that a pool whose processes cannot start refuses at once
+            try:
+                w = self._idle.get(timeout=max(0.0, min(0.5, deadline - time.monotonic())))
+                break
+            except queue.Empty:
+                if self.failed is not None:
+                    raise Down(self.failed) from None
+                if time.monotonic() >= deadline:
+                    self.stats["busy"] += 1
+                    raise Busy(f"all {self.processes} compute processes stayed busy for {self.queue_timeout_s:g} s; "
+                               "retry in a few seconds") from None
         try:
             reply = w.call(name, params, limits, timeout_s)
         except Timeout:
@@ -354,8 +461,6 @@ class Pool:
         if kind == "bad_input":
             self.stats["bad_input"] += 1
             raise BadInput(reply[1])
-        if kind == "unavailable":
-            raise NotAvailable(reply[1])
         self.stats["errors"] += 1
         log.error("tianwen web: %s failed: %s\n%s", name, reply[1], reply[2] if len(reply) > 2 else "")
         raise WorkerError(reply[1])

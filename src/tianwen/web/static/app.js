@@ -21,9 +21,9 @@ class ApiError extends Error {
   constructor(status, detail) { super(detail); this.status = status; }
 }
 
-async function api(path, body, { text = false } = {}) {
-  const init = body === undefined ? {} : {
-    method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) };
+async function api(path, body, { text = false, accept = text ? "text/plain" : "application/json" } = {}) {
+  const init = body === undefined ? { headers: { "Accept": accept } } : {
+    method: "POST", headers: { "Content-Type": "application/json", "Accept": accept }, body: JSON.stringify(body) };
   let resp;
   try {
     resp = await fetch(path, init);
@@ -92,6 +92,65 @@ async function pollHealth() {
 }
 
 // ---------------------------------------------------------------------------------------------------------
+// the compact porkchop grid (format: tianwen.web.compute); decoded with the browser's own zlib
+// ---------------------------------------------------------------------------------------------------------
+
+const COMPACT = "application/vnd.tianwen.porkchop+json";
+
+function base64Bytes(b64) {
+  const s = atob(b64);
+  const out = new Uint8Array(s.length);
+  for (let k = 0; k < s.length; k++) out[k] = s.charCodeAt(k);
+  return out;
+}
+
+async function inflate(b64) {
+  const stream = new Blob([base64Bytes(b64)]).stream().pipeThrough(new DecompressionStream("deflate"));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+
+// One variable -> rows [departure][arrival], null where the value is not finite.
+async function decodeVariable(v, nd, na) {
+  const raw = await inflate(v.data);
+  const n = nd * na, rows = new Array(nd);
+  if (v.dtype === "int8") {
+    const a = new Int8Array(raw.buffer, raw.byteOffset, n);
+    for (let i = 0; i < nd; i++) rows[i] = Array.from(a.subarray(i * na, (i + 1) * na));
+    return rows;
+  }
+  const mask = v.nan ? await inflate(v.nan) : null;
+  const scale = 10 ** v.decimals, wide = v.width === 8;
+  for (let i = 0; i < nd; i++) {
+    const row = new Array(na);
+    let q = 0;
+    for (let j = 0; j < na; j++) {
+      const k = i * na + j;  // byte b of integer k sits at b * n + k (byte-shuffled, little-endian)
+      const lo = raw[k] | (raw[n + k] << 8) | (raw[2 * n + k] << 16) | (raw[3 * n + k] << 24);
+      q += wide ? (raw[4 * n + k] | (raw[5 * n + k] << 8) | (raw[6 * n + k] << 16) | (raw[7 * n + k] << 24)) * 4294967296
+                  + (lo >>> 0) : lo;
+      row[j] = mask && (mask[k >> 3] >> (7 - (k & 7))) & 1 ? null : q / scale;
+    }
+    rows[i] = row;
+  }
+  return rows;
+}
+
+// The grid as the page uses it: every variable's values as rows of numbers (the JSON form's shape).
+async function decodeGrid(data) {
+  if (data.encoding !== "compact") return data;
+  const [nd, na] = data.shape;
+  for (const v of Object.values(data.variables)) {
+    v.values = await decodeVariable(v, nd, na);
+    delete v.data; delete v.nan;
+  }
+  data.encoding = "decoded";
+  return data;
+}
+
+const unitOf = (label) => (label.match(/\(([^)]*)\)$/) || [null, ""])[1];
+const nameOf = (label) => label.replace(/ \([^)]*\)$/, "");
+
+// ---------------------------------------------------------------------------------------------------------
 // porkchop
 // ---------------------------------------------------------------------------------------------------------
 
@@ -132,7 +191,7 @@ async function drawPorkchop(ev) {
   setStatus("pc-status", "computing the porkchop…", "busy");
   const t0 = performance.now();
   try {
-    const data = await api("/api/porkchop", body);
+    const data = await decodeGrid(await api("/api/porkchop", body, { accept: COMPACT }));
     const t1 = performance.now();
     state.porkchop = data;
     if (narrow()) $("pc-title").scrollIntoView({ behavior: "smooth" });
@@ -166,7 +225,7 @@ function renderPorkchop(data) {
   const cols = names.map((k) => transpose(v[k].values));
   const custom = y.map((_, j) => x.map((_, i) => cols.map((c) => c[j][i])));
   const hover = "launch %{x|%Y-%m-%d %H:%M}<br>arrival %{y|%Y-%m-%d %H:%M}<br>"
-    + names.map((k, n) => `${k} = %{customdata[${n}]:.${k === "transfer_type" ? 0 : 3}f} ${v[k].units === "1" ? "" : prettyUnit(v[k].units)}`).join("<br>")
+    + names.map((k, n) => `${k} = %{customdata[${n}]:.${Math.min(v[k].decimals, 3)}f} ${unitOf(v[k].label)}`).join("<br>")
     + "<extra></extra>";
   const traces = [{
     type: "contour", x, y, z: zc3, customdata: custom, hovertemplate: hover, name: "C3",
@@ -304,21 +363,13 @@ async function loadTransfer(dep, arr) {
   }
 }
 
-function prettyUnit(u) {
-  return ({ "km^2/s^2": "km²/s²", "deg": "°", "day": "d" })[u] || u;
-}
-
 function renderNumbers(t) {
   const rows = [["launch (UTC)", t.departure_utc.replace("T", " ").replace("Z", "")],
                 ["arrival (UTC)", t.arrival_utc.replace("T", " ").replace("Z", "")]];
-  const labels = { c3_km2s2: "C3", vinf_dep_kms: "v∞ departure", dla_deg: "DLA", rla_deg: "RLA",
-                   vinf_arr_kms: "v∞ arrival", dla_arr_deg: "arrival DLA", rla_arr_deg: "arrival RLA",
-                   tof_days: "time of flight", transfer_angle_deg: "transfer angle", transfer_type: "type",
-                   dv_depart_kms: "Δv departure", dv_arrive_kms: "Δv capture", dv_total_kms: "Δv total" };
   for (const [k, n] of Object.entries(t.numbers)) {
-    let value = k === "transfer_type" ? (["—", "I", "II"][n.value] || String(n.value)) : fmt(n.value, k === "tof_days" ? 2 : 3);
-    const unit = n.units === "1" ? "" : " " + prettyUnit(n.units);
-    rows.push([labels[k] || k, value + (k === "transfer_type" ? "" : unit), n.long_name]);
+    const type = k === "transfer_type";
+    const value = type ? (["—", "I", "II"][n.value] || String(n.value)) : fmt(n.value, k === "tof_days" ? 2 : 3);
+    rows.push([nameOf(n.label), value + (type || !unitOf(n.label) ? "" : " " + unitOf(n.label)), n.long_name]);
   }
   const tbody = $("numbers").querySelector("tbody");
   tbody.innerHTML = rows.map(([k, v, title]) =>
@@ -471,14 +522,8 @@ function renderHistory(h) {
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// views on colleagues' modules: Tianwen-1 reconstruction and tracking geometry (501 until installed)
+// a mission flown again, tracking geometry
 // ---------------------------------------------------------------------------------------------------------
-
-function showUnavailable(id, statusId, message) {
-  $(id).innerHTML = `<div class="unavailable">Not available in this installation: ${esc(message)}.</div>`;
-  $(id).dataset.state = "unavailable";
-  setStatus(statusId, "");
-}
 
 async function loadMission(ev) {
   if (ev) ev.preventDefault();
@@ -492,8 +537,8 @@ async function loadMission(ev) {
     $("mis-oem").disabled = false;
     setStatus("mis-status", `${m.name}: ${m.frame}; corrector converged in ${m.corrector_iterations} steps.`);
   } catch (e) {
-    if (e.status === 501) { $("mis-form").hidden = true; showUnavailable("mission", "mis-status", e.message); }
-    else { $("mission").dataset.state = "error"; setStatus("mis-status", e.message, "error"); }
+    $("mission").dataset.state = "error";
+    setStatus("mis-status", e.message, "error");
   }
 }
 
@@ -573,10 +618,7 @@ async function initGeometry() {
     }
     loadGeometry();
   } catch (e) {
-    if (e.status === 501) {
-      $("geo-form").hidden = true;
-      showUnavailable("geometry", "geo-status", e.message);
-    }
+    setStatus("geo-status", e.message, "error");
   }
 }
 
@@ -593,8 +635,7 @@ async function loadGeometry(ev) {
     setStatus("geo-status", `${g.epochs_utc.length} epochs · ${g.conjunctions.length} solar conjunction(s)`
       + (body.station ? ` · ${g.passes.length} pass(es) over ${body.station}` : "") + (g.passes_note ? ` · ${g.passes_note}` : ""));
   } catch (e) {
-    if (e.status === 501) showUnavailable("geometry", "geo-status", e.message);
-    else setStatus("geo-status", e.message, "error");
+    setStatus("geo-status", e.message, "error");
   }
 }
 
