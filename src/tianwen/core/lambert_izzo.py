@@ -167,19 +167,23 @@ def _find_x(lam, T, N, right):
             # Interpolates x0 = 0 at T00 and x0 = 1 at T1 (the exponent of Izzo's eq. 30 made exact at both ends).
             x0 = (T00 / T) ** (math.log(2.0) / math.log(T00 / T1)) - 1.0
         # Householder converges cubically: a step below 1e-5 leaves x good to ~1e-14 (Izzo 2015 uses 1e-5 too).
-        x, iters = _householder(T, x0, 0, lam, 1e-5, 20)
-        return x, (OK if iters > 0 else NOT_CONVERGED)
-    # Multi-revolution: is there a solution at all?
-    if T < _t00(lam, N):
-        xm, tm = _tmin(lam, N)
-        if T < tm:
-            return math.nan, NO_SOLUTION
-    if right:
-        t = (8.0 * T / (N * math.pi)) ** (2.0 / 3.0)
+        tol = 1e-5
+        maxiter = 20
     else:
-        t = ((N * math.pi + math.pi) / (8.0 * T)) ** (2.0 / 3.0)
-    x0 = (t - 1.0) / (t + 1.0)
-    x, iters = _householder(T, x0, N, lam, 1e-10, 30)
+        # Multi-revolution: is there a solution at all?
+        if T < _t00(lam, N):
+            xm, tm = _tmin(lam, N)
+            if T < tm:
+                return math.nan, NO_SOLUTION
+        if right:
+            t = (8.0 * T / (N * math.pi)) ** (2.0 / 3.0)
+        else:
+            t = ((N * math.pi + math.pi) / (8.0 * T)) ** (2.0 / 3.0)
+        x0 = (t - 1.0) / (t + 1.0)
+        tol = 1e-10
+        maxiter = 30
+    # One call site, so the iteration compiles once (not once per literal argument).
+    x, iters = _householder(T, x0, N, lam, tol, maxiter)
     return x, (OK if iters > 0 else NOT_CONVERGED)
 
 
