@@ -444,3 +444,53 @@ def test_cli_mission_and_plot(cli, tmp_path):
     assert "published entry state" in res.stdout
     assert "touchdown: 25.06" in res.stdout
     assert png.stat().st_size > 10_000
+
+
+def test_bank_table_and_constant_bank_agree():
+    """A bank profile that is 60 deg at every speed (the table path of the kernel, interpolated in speed) must
+    fly exactly the constant 60 deg bank; a profile from 0 deg (slow) to 90 deg (fast) must differ from both
+    ends (the lift's vertical share changes along the flight)."""
+    v = Vehicle(beta_kg_m2=120.0, lift_to_drag=0.24, bank_deg=60.0)
+    a = L.entry(5.8, -15.5, v, record=False).summary
+    b = L.entry(5.8, -15.5, Vehicle(**{**v.__dict__, "bank_deg": ([1.0, 3.0, 7.0], [60.0, 60.0, 60.0])}),
+                record=False).summary
+    assert b["touchdown_lat_deg"] == a["touchdown_lat_deg"] and b["peak_g"] == a["peak_g"]
+    ramp = L.entry(5.8, -15.5, Vehicle(**{**v.__dict__, "bank_deg": ([1.0, 5.0], [0.0, 90.0])}), record=False).summary
+    lo = L.entry(5.8, -15.5, Vehicle(**{**v.__dict__, "bank_deg": 0.0}), record=False).summary
+    hi = L.entry(5.8, -15.5, Vehicle(**{**v.__dict__, "bank_deg": 90.0}), record=False).summary
+    assert len({round(x["chute_time_s"], 3) for x in (ramp, lo, hi)}) == 3
+
+
+def test_user_mission_file(cli, tmp_path):
+    """``tianwen landing FILE.toml``: a user mission in the schema of data/edl.toml (here Tianwen-1's table
+    under another name, its vehicle inherited) flies like the built-in one."""
+    import json
+
+    text = """
+[missions.my-lander]
+name = "My lander"
+[missions.my-lander.entry]
+altitude = { value = 125.0, unit = "km" }
+speed = { value = 4.8, unit = "km/s" }
+frame = "inertial"
+fpa = { value = -12.0, unit = "deg" }
+heading = { value = 180.0, unit = "deg" }
+[missions.my-lander.vehicle]
+inherit = "tianwen-1"
+[missions.my-lander.published]
+site_lat = { value = 25.066, unit = "deg" }
+site_lon = { value = 109.925, unit = "deg" }
+site_elevation = { value = -4.0994, unit = "km" }
+"""
+    f = tmp_path / "mine.toml"
+    f.write_text(text)
+    res = cli("landing", str(f), "--json")
+    assert res.returncode == 0, res.stderr
+    d = json.loads(res.stdout)
+    ref = L.mission_entry("tianwen-1", record=False).summary
+    assert d["mission"] == "my-lander"
+    assert d["touchdown_time_s"] == pytest.approx(ref["touchdown_time_s"], rel=1e-12)
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[missions.x]\nname = 'x'\n")
+    res = cli("landing", str(bad))
+    assert res.returncode == 2 and "incomplete" in res.stderr
