@@ -6,7 +6,9 @@ answered throughout.
     python benchmarks/serve.py --url http://127.0.0.1:8000   # an already running server (loopback only)
 
 Every request asks for a different grid (so the cache cannot answer it); a second round repeats them to show
-the cache. A thread polls ``GET /api/health`` every 0.2 s during the load: its latency is printed, and the run
+the cache. Then, one request at a time: the 2020 opportunity at 1-day steps in the compact form (the page's)
+and the plain JSON form (sizes and times), and ``--grid`` uncached N x N porkchops through the API beside the
+library computing the same grids in this process (issue 13: the API within 2x of the library). A thread polls ``GET /api/health`` every 0.2 s during the load: its latency is printed, and the run
 exits with status 1 if any health check failed or took over 2 s, or if any request got a 5xx other than the
 load-shedding 503. The traffic never leaves this machine, and the run is bounded (``--max-seconds``).
 
@@ -39,10 +41,11 @@ def _get(url: str, timeout: float = 10.0):
         return r.status, time.perf_counter() - t0, body
 
 
-def _post(url: str, payload: dict, timeout: float):
+def _post(url: str, payload: dict, timeout: float, accept: str = "*/*", encoding: str = "gzip"):
     data = json.dumps(payload).encode()
     req = urllib.request.Request(url, data=data, method="POST",
-                                 headers={"Content-Type": "application/json", "Accept-Encoding": "gzip"})
+                                 headers={"Content-Type": "application/json", "Accept-Encoding": encoding,
+                                          "Accept": accept})
     t0 = time.perf_counter()
     try:
         with urllib.request.urlopen(req, timeout=timeout) as r:
@@ -96,6 +99,8 @@ def main(argv=None) -> int:
     ap.add_argument("--processes", type=int, default=0, help="compute processes of the server it starts (0: default)")
     ap.add_argument("--url", help="benchmark this running server instead (must be on loopback)")
     ap.add_argument("--max-seconds", type=float, default=600.0, help="stop everything after this long")
+    ap.add_argument("--grid", type=int, default=300, help="side of the uncached grids timed against the library")
+    ap.add_argument("--repeat", type=int, default=7, help="uncached grids timed (medians are printed)")
     args = ap.parse_args(argv)
     deadline = time.time() + args.max_seconds
 
@@ -176,6 +181,7 @@ def main(argv=None) -> int:
         print(_row("health during the load", health_lat, f"failures: {len(health_fail)}"))
         if health_fail:
             print("  " + "; ".join(health_fail[:5]))
+        bad |= _single(base, args, deadline, w["processes"])
         final = json.loads(_get(base + "/api/health", 5.0)[2])
         print(f"server after the run: {json.dumps(final['workers']['stats'])}")
         print("peers: none printed — NASA's Trajectory Browser and JPL's mission-design API are remote, "
@@ -188,6 +194,76 @@ def main(argv=None) -> int:
                 proc.wait(30)
             except subprocess.TimeoutExpired:
                 proc.kill()
+
+
+def _raw_size(url: str, payload: dict, accept: str, timeout: float) -> tuple[int, int, float]:
+    """(body bytes, gzipped bytes on the wire, seconds) of one request."""
+    sizes = []
+    for enc in ("identity", "gzip"):
+        req = urllib.request.Request(url, data=json.dumps(payload).encode(), method="POST",
+                                     headers={"Content-Type": "application/json", "Accept": accept,
+                                              "Accept-Encoding": enc})
+        t0 = time.perf_counter()
+        with urllib.request.urlopen(req, timeout=timeout) as r:
+            sizes.append(len(r.read()))
+        dt = time.perf_counter() - t0
+    return sizes[0], sizes[1], dt
+
+
+def _single(base: str, args, deadline: float, processes: int) -> bool:
+    """One request at a time: payload sizes of the 2020 opportunity, then uncached N x N grids vs the library."""
+    import importlib
+    import statistics
+
+    left = max(5.0, deadline - time.time())
+    opp = {"opportunity": 2020, "step_days": 1}
+    print("\n2020 opportunity at 1-day steps (157 x 468 cells), one request at a time:")
+    for name, accept in (("compact (the page)", "application/vnd.tianwen.porkchop+json"),
+                         ("JSON lists (scripts)", "application/json")):
+        body, wire, dt = _raw_size(base + "/api/porkchop", opp, accept, left)
+        print(f"  {name:<22} body {body / 1e6:6.3f} MB, gzipped {wire / 1e6:6.3f} MB, {dt * 1000:6.0f} ms (cached)")
+    n = args.grid
+    grids = []
+    for k in range(args.repeat):
+        d0 = date(2022, 8, 1) + timedelta(days=3 * k)
+        grids.append({"departure": {"start": d0.isoformat(), "end": (d0 + timedelta(days=150)).isoformat()},
+                      "arrival": {"start": (d0 + timedelta(days=200)).isoformat(),
+                                  "end": (d0 + timedelta(days=650)).isoformat()}, "n": [n, n]})
+    api, compute = [], []
+    for g in grids:
+        # step_days is ignored with n; a value unique to this run keeps the server's cache out of it
+        status, dt, _, comp = _post(base + "/api/porkchop", dict(g, step_days=1 + (time.time() % 1e4) / 1e6), left,
+                                    accept="application/vnd.tianwen.porkchop+json")
+        if status != 200:
+            print(f"  uncached {n} x {n}: status {status}")
+            return True
+        api.append(dt)
+        compute.append(float(comp))
+    pk = importlib.import_module("tianwen.porkchop")
+    import numba
+
+    def lib_times(threads):
+        numba.set_num_threads(threads)
+        pk.porkchop(("2022-08-01", "2022-08-02"), ("2023-03-01", "2023-03-02"), n=(2, 2))  # load the kernels
+        out = []
+        for g in grids:
+            t0 = time.perf_counter()
+            pk.porkchop((g["departure"]["start"], g["departure"]["end"]),
+                        (g["arrival"]["start"], g["arrival"]["end"]), n=(n, n))
+            out.append(time.perf_counter() - t0)
+        return out
+
+    threads = max(1, (os.cpu_count() or 1) // max(1, processes))
+    same = lib_times(threads)
+    every = lib_times(numba.config.NUMBA_NUM_THREADS)
+    med = statistics.median
+    print(f"uncached {n} x {n} porkchops, {len(grids)} different grids one at a time (medians):")
+    print(f"  API, compact form         {med(api) * 1000:7.1f} ms   (in the compute process: {med(compute) * 1000:.1f} ms)")
+    print(f"  library, {threads} thread(s)       {med(same) * 1000:7.1f} ms   ratio API / library {med(api) / med(same):.2f}"
+          f"   (a compute process has {threads} thread(s) with {processes} processes)")
+    print(f"  library, {numba.config.NUMBA_NUM_THREADS} thread(s)       {med(every) * 1000:7.1f} ms   ratio API / library "
+          f"{med(api) / med(every):.2f}")
+    return False
 
 
 def _cells(p: dict) -> int:

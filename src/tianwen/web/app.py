@@ -271,7 +271,7 @@ def create_app(limits: Limits | None = None, *, pool: Pool | None = None, allowe
             return _error(500, f"internal error: {exc}; please report it")
         headers = {"X-Compute-Seconds": f"{result.compute_s:.3f}", "Vary": "Accept, Accept-Encoding",
                    "Cache-Control": "no-store"}
-        if "gzip" in request.headers.get("accept-encoding", ""):
+        if result.gz is not None and "gzip" in request.headers.get("accept-encoding", ""):
             headers["Content-Encoding"] = "gzip"
             return Response(result.gz, media_type=result.media_type, headers=headers)
         return Response(result.body, media_type=result.media_type, headers=headers)

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import base64
 import math
+import os
 import zlib
 
 import numpy as np
@@ -96,13 +97,16 @@ def encode_compact(values: np.ndarray, decimals: int) -> dict:
     if a.dtype.kind in "iub":
         return {"dtype": "int8", "width": 1, "data": _b64(np.ascontiguousarray(a, dtype="<i1").tobytes()),
                 "nan": None}
-    q = np.round(a.astype(float) * 10.0**decimals)
+    q = np.rint(a.astype(float) * 10.0**decimals)  # as numpy.round(a, decimals) rounds, before its division
     bad = ~(np.abs(q) < 2.0**53)  # NaN, infinities and anything a double cannot hold as an integer
     q[bad] = 0.0
-    d = np.diff(q, axis=-1, prepend=0.0)
-    width = 4 if not d.size or np.abs(d).max() < 2.0**31 else 8
-    d = np.ascontiguousarray(d.astype(f"<i{width}"))
-    shuffled = np.ascontiguousarray(d.view(np.uint8).reshape(-1, width).T).tobytes()
+    q = q.astype(np.int64).reshape(-1, a.shape[-1] if a.ndim else 1)
+    d = np.empty_like(q)
+    d[:, :1] = q[:, :1]
+    np.subtract(q[:, 1:], q[:, :-1], out=d[:, 1:])
+    width = 4 if not d.size or (d.min() >= -(2**31) and d.max() < 2**31) else 8
+    d = d.astype(f"<i{width}")
+    shuffled = np.ascontiguousarray(d.reshape(-1).view(np.uint8).reshape(-1, width).T).tobytes()
     return {"dtype": "delta", "width": width, "data": _b64(shuffled),
             "nan": _b64(np.packbits(bad, axis=None).tobytes()) if bad.any() else None}
 
@@ -142,7 +146,7 @@ def porkchop(params: dict, limits: dict) -> tuple[str, dict] | dict:
     or of explicit windows; every variable of the Dataset, indexed ``[departure][arrival]``, in the encoding
     ``params["format"]`` names (``compact`` by default, or ``json``; see the module docstring)."""
     from ..missions import OVERLAY_MARGIN_DAYS, launched_between
-    from ..porkchop import BYTES_PER_CELL, VARIABLES, grid_shape, minima, porkchop as compute
+    from ..porkchop import BYTES_PER_CELL, VARIABLES, grid_shape, minima, porkchop_grid
     from ..windows import plot_window
 
     origin, target = _body_names(params["origin"], params["target"])
@@ -165,36 +169,41 @@ def porkchop(params: dict, limits: dict) -> tuple[str, dict] | dict:
         raise TianwenError(f"grid of {nd} x {na} = {nd * na:,} cells is over this server's limit of {cap:,} cells; "
                            f"{hint} or narrow the windows")
     capture = params.get("capture")
-    ds = compute(dep, arr, step_days=None if n is not None else step, n=n,
-                 origin=origin, target=target, revs=params.get("revs", 0), prograde=params.get("prograde", True),
-                 branch=params.get("branch", "left"), ephemeris=eph, parking_alt_km=params.get("parking_alt_km"),
-                 capture=None if capture is None else (capture["periapsis_alt_km"], capture["apoapsis_alt_km"]),
-                 max_bytes=(cap + 1) * BYTES_PER_CELL)
+    grid = porkchop_grid(dep, arr, step_days=None if n is not None else step, n=n, origin=origin, target=target,
+                         revs=params.get("revs", 0), prograde=params.get("prograde", True),
+                         branch=params.get("branch", "left"), ephemeris=eph,
+                         parking_alt_km=params.get("parking_alt_km"),
+                         capture=None if capture is None else (capture["periapsis_alt_km"], capture["apoapsis_alt_km"]),
+                         max_bytes=(cap + 1) * BYTES_PER_CELL)
     compact = params.get("format", "compact") == "compact"
+    names = list(grid.data)
+    if compact:  # zlib releases the GIL: the variables compress side by side
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max(1, min(4, os.cpu_count() or 1))) as pool:
+            encoded = dict(zip(names, pool.map(lambda k: encode_compact(grid[k], VARIABLES[k].decimals), names)))
     variables = {}
-    for k in ds.data_vars:
+    for k in names:
         var = VARIABLES[k]
         v = {"units": var.units, "long_name": var.long_name, "label": var.label, "decimals": var.decimals}
-        values = ds[k].values
+        values = grid[k]
         if compact:
-            v.update(encode_compact(values, var.decimals))
+            v.update(encoded[k])
         else:
             v["values"] = values.tolist() if values.dtype.kind in "iu" else _array(values, var.decimals)
         variables[k] = v
     rows = []
     if origin in ("earth", "emb") and target == "mars":
         rows = [{"name": m.short_name, "launch": m.launch, "arrival": m.arrival, "outcome": m.outcome}
-                for m in launched_between(ds.departure.values[0], ds.departure.values[-1],
-                                          margin_days=OVERLAY_MARGIN_DAYS)]
+                for m in launched_between(grid.departure[0], grid.departure[-1], margin_days=OVERLAY_MARGIN_DAYS)]
     out = {
-        "origin": ds.attrs["origin"], "target": ds.attrs["target"], "ephemeris": ds.attrs["ephemeris"],
+        "origin": grid.attrs["origin"], "target": grid.attrs["target"], "ephemeris": grid.attrs["ephemeris"],
         "opportunity": label, "departure_window": list(dep), "arrival_window": list(arr),
-        "time_scale": ds.departure.attrs.get("time_scale", "UTC"),
-        "shape": [int(ds.sizes["departure"]), int(ds.sizes["arrival"])],
-        "departure": _iso(ds.departure.values), "arrival": _iso(ds.arrival.values),
+        "time_scale": grid.scale.upper(), "shape": list(grid.shape),
+        "departure": _iso(grid.departure), "arrival": _iso(grid.arrival),
         "encoding": "compact" if compact else "json",
-        "variables": variables, "minima": [_minimum(m) for m in minima(ds)], "missions": rows,
-        "attrs": {k: (v.item() if hasattr(v, "item") else v) for k, v in ds.attrs.items()},
+        "variables": variables, "minima": [_minimum(m) for m in minima(grid)], "missions": rows,
+        "attrs": {k: (v.item() if hasattr(v, "item") else v) for k, v in grid.attrs.items()},
     }
     return (COMPACT_MEDIA_TYPE, out) if compact else out
 
