@@ -494,3 +494,20 @@ site_elevation = { value = -4.0994, unit = "km" }
     bad.write_text("[missions.x]\nname = 'x'\n")
     res = cli("landing", str(bad))
     assert res.returncode == 2 and "incomplete" in res.stderr
+
+
+def test_mars2020_from_the_reconstructed_cruise():
+    """Mars 2020 flown from the entry state of the reconstructed cruise (tianwen.reconstruct: Lambert arc and
+    n-body cruise through the published manoeuvres) instead of the published one. The reconstruction's entry
+    speed must agree within 1 % with JPL's "nearly 12,500 mph (20,000 kph)" at the top of the atmosphere
+    (PIA24285, 5.56 km/s; the alternative value in data/missions/mars2020.toml), and the EDL still lands within
+    7 +- 1 minutes. Tianwen-1, captured into orbit first, has no such entry: a one-line error says why."""
+    r = L.mission_entry("mars2020", from_reconstruction=True, record=False)
+    s = r.summary
+    print(f"\nMars 2020 from the reconstruction: {s['entry']['entry_speed_kms']:.4f} km/s inertial, fpa "
+          f"{s['entry']['fpa_deg']:.3f}; touchdown {s['touchdown_time_s']:.0f} s, peak {s['peak_g']:.2f} g")
+    assert "reconstructed cruise" in s["entry_source"]
+    assert s["entry"]["entry_speed_kms"] == pytest.approx(20000.0 / 3600.0, rel=0.01)
+    assert s["outcome"] == "landed" and 6.0 <= s["touchdown_time_s"] / 60.0 <= 8.0
+    with pytest.raises(TianwenError, match="captured into Mars orbit"):
+        L.mission_entry("tianwen-1", from_reconstruction=True)

@@ -409,14 +409,35 @@ def _surface_distance_km(lat1, lon1, lat2, lon2, radius_km=_atm.MEAN_RADIUS_KM):
     return 2.0 * radius_km * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
 
 
-def mission_entry(name, *, atmosphere="mars-mean", density_factor=1.0, dt_s=0.1, aim=True, record=True) -> Landing:
+def mission_entry(name, *, atmosphere="mars-mean", density_factor=1.0, dt_s=0.1, aim=True, record=True,
+                  from_reconstruction=False) -> Landing:
     """Fly the published entry of ``name`` (see :func:`mission`) with its vehicle.
 
     The entry point's latitude and longitude are not published for these landings, so with ``aim`` the entry
     point is placed so that the nominal touchdown falls on the published site (a few fixed-point iterations
     that move the entry point by the miss); the summary's ``"aim"`` records the remaining miss (km) and says so.
+
+    With ``from_reconstruction`` the entry speed and flight-path angle (inertial) are those at which the cruise
+    reconstructed by :func:`tianwen.reconstruct.reconstruct` meets the entry interface, instead of the published
+    ones (the heading and the vehicle stay as published). Only for a direct entry from the cruise (mars2020):
+    Tianwen-1 was captured into orbit and entered three months later from its parking orbit.
     """
     m = mission(name)
+    source = "published entry state (tianwen/data/edl.toml)"
+    if from_reconstruction:
+        from .reconstruct import reconstruct
+
+        if m.key == "msl" or str(name).lower().endswith(".toml"):
+            raise TianwenError(f"no cruise reconstruction for {m.key!r}; only mars2020 has one that ends in a direct entry")
+        rec = reconstruct(m.key).as_json()
+        ent = rec.get("entry")
+        if not ent:
+            raise TianwenError(f"{m.key!r} was captured into Mars orbit ({rec.get('arrival_event')}), so its cruise "
+                               "gives no entry state; fly its published entry instead")
+        m = m._replace(entry_alt_km=float(ent["entry_alt_km"]), entry_speed_kms=float(ent["speed_kms"]),
+                       entry_fpa_deg=float(ent["fpa_deg"]), frame="inertial")
+        source = (f"entry speed and angle from the reconstructed cruise (arrival {rec.get('arrival_utc')}, "
+                  f"hyperbola periapsis {ent.get('periapsis_alt_km')} km); heading and vehicle published")
     # first guess: straight back from the site along the heading by ~700 km
     lat, lon = m.site_lat_deg, m.site_lon_deg
     back = _k.destination(math.radians(lat), math.radians(lon), math.radians(m.heading_deg) + math.pi,
@@ -449,6 +470,7 @@ def mission_entry(name, *, atmosphere="mars-mean", density_factor=1.0, dt_s=0.1,
         if s["outcome"] == "landed" else math.nan
     s["aim"] = ("entry point aimed at the published site (the entry latitude/longitude are not published)"
                 if aim else "entry point not aimed")
+    s["entry_source"] = source
     s["published"] = {k: v for k, v in m.published.items()}
     return Landing(r.trajectory, s, r.vehicle, r.atmosphere)
 

@@ -60,6 +60,9 @@ def landing(
     scale_height: float = typer.Option(11.1, "--scale-height", help="exponential model: scale height, km"),
     density_factor: float = typer.Option(1.0, "--density-factor", help="density dispersion factor"),
     ground_alt: float = typer.Option(0.0, "--ground-alt", help="ground height above the reference surface, km"),
+    from_reconstruction: bool = typer.Option(False, "--from-reconstruction",
+                                             help="MISSION: entry speed and angle from the reconstructed cruise "
+                                                  "(mars2020) instead of the published ones"),
     monte_carlo: int = typer.Option(0, "--monte-carlo", help="also fly N >= 1000 dispersed cases: the 99 %% ellipse"),
     as_json: bool = typer.Option(False, "--json", help="print JSON"),
     out: Optional[str] = typer.Option(None, "--out", help="plot FILE.png|.svg|.pdf (altitude-speed, ground track)"),
@@ -82,6 +85,8 @@ def landing(
             fail("give a MISSION (tianwen-1, mars2020, msl, or a .toml file) or both --entry-speed and --fpa")
         if mission is not None and (entry_speed is not None or fpa is not None):
             fail("give either a MISSION or --entry-speed/--fpa (a free case), not both")
+        if from_reconstruction and mission is None:
+            fail("--from-reconstruction needs a MISSION (mars2020)")
         if monte_carlo and monte_carlo < 1000:
             fail(f"--monte-carlo {monte_carlo}: use at least 1000 cases (or 0 for none)")
         if out and not out.lower().endswith((".png", ".svg", ".pdf")):
@@ -93,14 +98,15 @@ def landing(
         ellipse = None
         if mission is not None:
             m = L.mission(mission)
-            res = L.mission_entry(m.key if not mission.lower().endswith(".toml") else mission, atmosphere=atm)
+            res = L.mission_entry(m.key if not mission.lower().endswith(".toml") else mission, atmosphere=atm,
+                                  from_reconstruction=from_reconstruction)
             L.require_landed(res)
             if monte_carlo:
                 e = res.summary["entry"]
-                ellipse = L.landing_ellipse(m.entry_speed_kms, m.entry_fpa_deg, m.vehicle, n=monte_carlo,
-                                            entry_alt_km=m.entry_alt_km, lat_deg=e["lat_deg"], lon_deg=e["lon_deg"],
-                                            heading_deg=m.heading_deg, frame=m.frame, atmosphere=atm,
-                                            ground_alt_km=m.site_elevation_km)
+                ellipse = L.landing_ellipse(e["entry_speed_kms"], e["fpa_deg"], m.vehicle, n=monte_carlo,
+                                            entry_alt_km=e["entry_alt_km"], lat_deg=e["lat_deg"],
+                                            lon_deg=e["lon_deg"], heading_deg=e["heading_deg"], frame=e["frame"],
+                                            atmosphere=atm, ground_alt_km=m.site_elevation_km)
         else:
             veh = L.Vehicle(beta_kg_m2=beta, lift_to_drag=lift_to_drag, bank_deg=bank, nose_radius_m=nose_radius,
                             chute_mach=chute_mach, chute_max_q_pa=chute_max_q, chute_beta_kg_m2=chute_beta,
@@ -131,10 +137,10 @@ def landing(
 def _print(d: dict, mission) -> None:
     e = d["entry"]
     if mission is not None:
-        typer.echo(f"{d['mission_name']}: published entry state, flown with tianwen's 3-DOF model")
+        typer.echo(f"{d['mission_name']}: {d['entry_source']}, flown with tianwen's 3-DOF model")
         typer.echo(f"  entry interface {e['entry_alt_km']:g} km, {e['entry_speed_kms']:g} km/s {e['frame']}, "
                    f"FPA {e['fpa_deg']:g} deg, heading {e['heading_deg']:g} deg "
-                   "(values and their sources: tianwen/data/edl.toml)")
+                   "(published values and their sources: tianwen/data/edl.toml)")
         typer.echo(f"  note: {d['aim']}; entry point {e['lat_deg']:.3f} N, {e['lon_deg']:.3f} E")
     else:
         typer.echo("Free case (entry state as given)")
