@@ -117,8 +117,7 @@ def porkchop_html(ds, *, missions: bool = False, label: str | None = None) -> st
 
     from .porkchop import VARIABLES, minima
 
-    names = [k for k in ("c3", "vinf_dep", "dla", "rla", "vinf_arr", "dla_arr", "tof", "transfer_angle",
-                         "transfer_type", "dv_depart", "dv_arrive", "dv_total") if k in ds]
+    names = [k for k in VARIABLES if k in ds and k != "status"]  # the vocabulary's order
     custom = np.stack([ds[k].values.T.astype(float) for k in names], axis=-1)
     hover = "launch %{x|%Y-%m-%d}<br>arrival %{y|%Y-%m-%d}<br>" + "<br>".join(
         f"{k} = %{{customdata[{i}]:.3f}} {VARIABLES[k].units}" for i, k in enumerate(names)) + "<extra></extra>"
