@@ -173,15 +173,24 @@ def map_tasks(scheduler=None, workers: int | None = None):
         yield None if client is None else _runner(client)
 
 
-def run_all(func, tasks, scheduler=None, workers: int | None = None) -> list:
-    """``[func(*args) for args in tasks]``, in-process or as Dask tasks, in the order of ``tasks``."""
+def run_all(func, tasks, scheduler=None, workers: int | None = None, progress=None) -> list:
+    """``[func(*args) for args in tasks]``, in-process or as Dask tasks, in the order of ``tasks``.
+
+    ``progress(done, total)`` is called after each task (``None``: no reports)."""
     tasks = list(tasks)
+    total = len(tasks)
     with map_tasks(scheduler, workers) as run:
+        out = [None] * total
         if run is None:
-            return [func(*args) for args in tasks]
-        out = [None] * len(tasks)
-        for k, res in run(func, tasks):
+            for k, args in enumerate(tasks):
+                out[k] = func(*args)
+                if progress is not None:
+                    progress(k + 1, total)
+            return out
+        for done, (k, res) in enumerate(run(func, tasks), start=1):
             out[k] = res
+            if progress is not None:
+                progress(done, total)
         return out
 
 

@@ -141,12 +141,13 @@ def ballistic_arc(entry: CatalogueEntry, opportunity_min_c3: float, *, origin="e
 
 def history(since: int = 1960, until: int | None = None, *, margin_km2s2: float = 5.0, origin: str = "earth",
             ephemeris="de421", extra_catalogues=(), scheduler=None,
-            workers: int | None = None) -> tuple[list[Opportunity], dict]:
+            workers: int | None = None, progress=None) -> tuple[list[Opportunity], dict]:
     """Opportunities labelled ``since``..``until`` with their Mars launches, and the summary counts.
 
     ``until`` defaults to the year of the catalogue's last launch. Returns ``(opportunities, summary)`` with
     ``summary = {"since", "until", "opportunities", "with_launch"}``. ``scheduler``/``workers``: compute the
     opportunities as Dask tasks (see :mod:`tianwen.distributed`); the result is the same.
+    ``progress(done, total)`` is called as each opportunity is computed.
     """
     from .distributed import dask_client, run_all, shippable_ephemeris
     from .windows import find_opportunities
@@ -164,7 +165,7 @@ def history(since: int = 1960, until: int | None = None, *, margin_km2s2: float 
         found = find_opportunities(since - 1, until + 1, origin=origin, ephemeris=ephemeris, scheduler=sched)
         eph = shippable_ephemeris(ephemeris)
         tasks = [(o, float(margin_km2s2), origin, eph) for o in found]
-        opps = [copy.deepcopy(o) for o in run_all(_opportunity, tasks, scheduler=sched)]
+        opps = [copy.deepcopy(o) for o in run_all(_opportunity, tasks, scheduler=sched, progress=progress)]
     centres = np.array([o.min_c3_tdb_jd for o in opps])
     for e in catalogue:
         t = float(_epoch(e.launch).to("tdb").jd)

@@ -224,12 +224,13 @@ def _capture_facts(m: Mission):
 # ---------------------------------------------------------------------------------------------------------
 
 def reconstruct(name: str, *, ephemeris: str = "de421", tol_km: float = 0.1, tol_s: float = 0.1,
-                max_iter: int = 12, departure_weight: float = DEPARTURE_WEIGHT) -> Reconstruction:
+                max_iter: int = 12, departure_weight: float = DEPARTURE_WEIGHT, progress=None) -> Reconstruction:
     """Reconstruct mission ``name`` (see the module docstring). Raises TianwenError on unknown missions.
 
     ``departure_weight`` sets how the corrections are shared (weighted minimum norm): the default makes the
     launch state carry them, so the manoeuvres show only what the trajectory itself needs; 1.0 treats the
-    launch state like one more manoeuvre.
+    launch state like one more manoeuvre. ``progress(done, total, stage)``, if given, is called after each
+    n-body flight of the corrector (at most ``4 * max_iter``; the bar ends early when it converges).
     """
     from .arrival import b_plane_target, capture_dv, entry_conditions, entry_periapsis_alt, finite_burn
     from .ephemeris import state
@@ -302,6 +303,8 @@ def reconstruct(name: str, *, ephemeris: str = "de421", tol_km: float = 0.1, tol
         for _ in range(max_iter):
             iterations += 1
             traj = fly(x, t_c, stm=True)
+            if progress is not None:
+                progress(iterations, 4 * max_iter, "corrector")
             y = np.concatenate([traj.r1_km, traj.v1_kms]) - y_mars_c
             g = _targets_of(y, mu, pole, radius)
             goal = target_vector(shift)

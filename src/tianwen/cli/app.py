@@ -77,26 +77,48 @@ def split_range(text: str, what: str):
     return parts[0].strip(), parts[1].strip()
 
 
-def progress_bar():
-    """A rich progress callback that shows itself only once a grid has run for over a second."""
+def progress_bar(label: str = "porkchop", unit: str = "cells", quiet: bool = False):
+    """A rich progress callback ``update(done, total, label=None)`` for a library function's ``progress=``.
+
+    ``None`` (no bar at all) when ``quiet`` (``--json``) or when stderr is not a terminal (a pipe, a file, CI):
+    nothing is drawn there. On a terminal the bar appears once the work has run for half a second, so quick runs
+    stay quiet, and it is removed when done. A new ``label`` or ``total`` starts the next stage of the work.
+    """
+    import sys
     import time
 
-    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+    if quiet or not sys.stderr.isatty():
+        return None
+    state = {"t0": time.perf_counter(), "bar": None, "task": None, "label": label, "total": None}
 
-    state = {"t0": time.perf_counter(), "bar": None, "task": None}
-
-    def update(done, total):
+    def update(done, total, stage: str | None = None):
+        if stage is not None and stage != state["label"] or total != state["total"]:
+            state["label"] = stage or state["label"]
+            state["total"] = total
+            if state["bar"] is not None:
+                state["bar"].update(state["task"], description=state["label"], total=total, completed=done)
         if state["bar"] is None:
-            if time.perf_counter() - state["t0"] < 1.0 or done >= total:
+            if time.perf_counter() - state["t0"] < 0.5 or done >= total:
                 return
-            state["bar"] = Progress(TextColumn("porkchop"), BarColumn(), TextColumn("{task.completed:,}/{task.total:,} cells"),
-                                    TimeRemainingColumn(), transient=True)
-            state["bar"].start()
-            state["task"] = state["bar"].add_task("grid", total=total)
-        state["bar"].update(state["task"], completed=done)
-        if done >= total:
-            state["bar"].stop()
+            from rich.console import Console
+            from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
+            state["bar"] = Progress(TextColumn("{task.description}"), BarColumn(),
+                                    TextColumn("{task.completed:,}/{task.total:,} " + unit), TimeRemainingColumn(),
+                                    transient=True, console=Console(stderr=True))
+            state["bar"].start()
+            state["task"] = state["bar"].add_task(state["label"], total=total)
+        state["bar"].update(state["task"], completed=done)
+        if done >= total and state["label"] == label:
+            pass
+        return None
+
+    def close():
+        if state["bar"] is not None:
+            state["bar"].stop()
+            state["bar"] = None
+
+    update.close = close
     return update
 
 

@@ -29,8 +29,17 @@ def history(
     def go():
         from ..history import history as record
 
-        opps, summary = record(since, until, margin_km2s2=margin, extra_catalogues=catalogue,
-                               scheduler=scheduler, workers=workers)
+        if out:
+            from ..files import check_output
+
+            check_output(out, (".png", ".svg", ".html"))  # before any computing
+        bar = progress_bar("history: opportunities", "opportunities", quiet=as_json)
+        try:
+            opps, summary = record(since, until, margin_km2s2=margin, extra_catalogues=catalogue,
+                                   scheduler=scheduler, workers=workers, progress=bar)
+        finally:
+            if bar is not None:
+                bar.close()
         if out:
             from ..plots import save_history
 

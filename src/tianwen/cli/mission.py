@@ -29,7 +29,12 @@ def mission(
             fail(f"--oem {oem!r}: use a .oem (or .txt, .kvn) file name")
         from ..reconstruct import reconstruct
 
-        rec = reconstruct(name)
+        bar = progress_bar(f"{name}: n-body corrector", "flights", quiet=as_json)
+        try:
+            rec = reconstruct(name, progress=bar)
+        finally:
+            if bar is not None:
+                bar.close()
         if oem:
             from ..oem import write_oem
 

@@ -46,8 +46,13 @@ def porkchop(
             label = None
         else:
             dep, arr, label = plot_window(opportunity or "next", origin=origin, target=target, ephemeris=ephemeris_name)
-        grid = porkchop_grid(dep, arr, step_days=step, origin=origin, target=target, ephemeris=ephemeris_name,
-                             progress=progress_bar(), scheduler=scheduler, workers=workers)
+        bar = progress_bar("porkchop", "cells", quiet=as_json)
+        try:
+            grid = porkchop_grid(dep, arr, step_days=step, origin=origin, target=target, ephemeris=ephemeris_name,
+                                 progress=bar, scheduler=scheduler, workers=workers)
+        finally:
+            if bar is not None:
+                bar.close()
         rows = minima_json(grid)
         if out:
             from ..plots import save_porkchop
