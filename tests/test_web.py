@@ -299,6 +299,41 @@ def test_transfer_is_the_porkchop_cell_and_its_lambert_arc(client):
     assert np.allclose(np.array(e["trajectory"]["r_km"]), r @ ICRF_TO_ECLIPTIC.T, atol=1e-3)
 
 
+def test_one_transfer_request_solves_one_lambert_problem(monkeypatch):
+    """Issue 12: `/api/transfer` solved the same Lambert problem twice. Its compute function now calls
+    tianwen.porkchop.transfer once, which calls tianwen.lambert.lambert once; the numbers equal the porkchop
+    grid's cell at the same dates (same kernel arithmetic: to 1e-9 relative), the dv's included, and the arc's
+    velocity minus the Earth's is the launch asymptote (C3 = |v1 - v_earth|^2, closed form)."""
+    import importlib
+
+    from tianwen.porkchop import VARIABLES, porkchop
+    from tianwen.web import compute
+
+    lam = importlib.import_module("tianwen.lambert")  # the module (tianwen.lambert is the facade's function)
+
+    calls = []
+    solve = lam.lambert
+    monkeypatch.setattr(lam, "lambert", lambda *a, **k: calls.append(1) or solve(*a, **k))
+    params = {"origin": "earth", "target": "mars", "ephemeris": "de421", "departure": "2020-07-19",
+              "arrival": "2021-01-27", "points": 30, "frame": "icrf", "parking_alt_km": 200,
+              "capture": {"periapsis_alt_km": 400, "apoapsis_alt_km": 40000}}
+    t = compute.transfer(params, web_limits().for_workers())
+    assert len(calls) == 1
+    ds = porkchop(("2020-07-19", "2020-07-19"), ("2021-01-27", "2021-01-27"), parking_alt_km=200,
+                  capture=(400, 40000))
+    for name, var in VARIABLES.items():
+        if name == "status":
+            continue
+        want = float(ds[name].values[0, 0])
+        assert t["numbers"][var.json_name]["value"] == pytest.approx(want, rel=1e-9, abs=1e-12), name
+        assert t["numbers"][var.json_name]["label"] == var.label
+    dv = np.array(t["departure_state"]["v_kms"]) - np.array(t["departure_state"]["planet_v_kms"])
+    assert float(dv @ dv) == pytest.approx(t["numbers"]["c3_km2s2"]["value"], rel=1e-12)
+    pk = importlib.import_module("tianwen.porkchop")
+    by_tof = pk.transfer("earth", "mars", "2020-07-19", tof_days=t["numbers"]["tof_days"]["value"])
+    assert by_tof.c3_km2s2 == pytest.approx(t["numbers"]["c3_km2s2"]["value"], rel=1e-12)
+
+
 def test_transfer_oem_download(client):
     """CCSDS OEM 2.0 (KVN): version, metadata block, one data line per point whose state is the transfer's."""
     body = {"departure": "2020-07-19", "arrival": "2021-01-27", "points": 25, "frame": "icrf"}

@@ -54,7 +54,10 @@ class Capture(_Request):
 
 
 class PorkchopRequest(_Request):
-    """A porkchop: give ``opportunity`` (a year, or ``"next"``), or both ``departure`` and ``arrival`` windows."""
+    """A porkchop: give ``opportunity`` (a year, or ``"next"``), or both ``departure`` and ``arrival`` windows.
+
+    Server limits (GET /api/limits): each window at most ``max_window_days`` long, at most ``max_cells`` cells,
+    at most ``max_axis_points`` points on an axis."""
 
     origin: Body = "earth"
     target: Body = "mars"
@@ -108,6 +111,8 @@ class TransferRequest(_Request):
 
 
 class WindowsRequest(_Request):
+    """Launch windows from ``year_from`` to ``year_to``: at most ``max_windows_years`` apart (GET /api/limits)."""
+
     year_from: Year
     year_to: Year
     origin: Body = "earth"
@@ -116,6 +121,8 @@ class WindowsRequest(_Request):
 
 
 class HistoryRequest(_Request):
+    """Mars launches from ``since`` to ``until``: at most ``max_history_years`` apart (GET /api/limits)."""
+
     since: Year = 1960
     until: Optional[Year] = Field(None, description="default: the catalogue's last launch year")
     margin_km2s2: float = _float(5.0, gt=0, le=100, description="window = launch days with C3 within this of "
@@ -139,6 +146,9 @@ class MissionOemRequest(_Request):
 
 
 class GeometryRequest(_Request):
+    """Tracking geometry from ``start`` to ``end``: at most ``max_geometry_days`` long and ``max_points`` epochs;
+    passes are listed for spans up to ``max_pass_days`` (GET /api/limits)."""
+
     target: Literal["mercury", "venus", "mars", "jupiter", "saturn", "moon", "sun", "tianwen-1", "hope",
                     "mars2020"] = Field("mars", description="a body, or a mission's reconstructed cruise")
     start: DateStr
