@@ -406,3 +406,20 @@ def test_estimate_bounds_the_real_survey(reference):
         assert (g["departures"], g["tofs"], g["cases"]) == (a["n_departures"], a["n_tof"], 3)
         assert len(a["labels"]) <= g["opportunities"]
     assert est["store_bytes"] == est["cells"] * 17
+
+
+def test_altered_configuration_is_refused(reference, tmp_path):
+    """Valid JSON, wrong content: the root's configuration edited (step 10 -> 20 days) no longer matches the
+    manifest's digest, so the store is refused in one line rather than resumed or read as another survey."""
+    from tianwen.survey import repair_survey, verify_survey
+
+    path = str(tmp_path / "c.zarr")
+    shutil.copytree(reference, path)
+    meta_path = os.path.join(path, "zarr.json")
+    meta = json.load(open(meta_path))
+    meta["attributes"]["config"]["step_days"] = 20.0
+    json.dump(meta, open(meta_path, "w"))
+    assert not verify_survey(path).clean
+    for call in (lambda: survey(path, **{**KW, "step_days": 20.0}), lambda: repair_survey(path)):
+        with pytest.raises(TianwenError, match="configuration does not match its manifest's digest"):
+            call()

@@ -181,7 +181,7 @@ def _part_label(part: Part) -> str:
 
 
 def _part_state(arrays: dict, part: Part) -> str | None:
-    """None if the part is done and its data match its digest; else "missing", "unreadable" or "altered"."""
+    """None if the part is done and its data match its digest; else "missing", "unreadable" or why not."""
     o, c, p = part.o, part.c, part.p
     try:
         if int(arrays["parts/done"][o, c, p]) != 1:
@@ -192,7 +192,7 @@ def _part_state(arrays: dict, part: Part) -> str | None:
         want = arrays["parts/sha256"][o, c, p]
     except Exception as exc:  # noqa: BLE001 - a chunk that cannot be read or decoded, whatever the codec says
         return f"unreadable ({type(exc).__name__})"
-    return None if np.array_equal(want, digest(_part_label(part), *data)) else "altered"
+    return None if np.array_equal(want, digest(_part_label(part), *data)) else "a chunk altered or deleted"
 
 
 # ---------------------------------------------------------------------------------------------------------
