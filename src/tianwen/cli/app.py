@@ -23,7 +23,25 @@ app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
+
+
+def _version(value: bool):
+    if value:
+        from .. import __version__
+
+        typer.echo(f"tianwen {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(version: bool = typer.Option(False, "--version", "-V", callback=_version, is_eager=True,
+                                       help="print the version and exit")):
+    """Open Earth–Mars mission design: ephemerides, Lambert arcs, porkchops and launch windows.
+
+    Example: tianwen porkchop --opportunity next --out porkchop.png
+    """
 
 
 def fail(message: str, code: int = 2) -> None:
