@@ -269,7 +269,7 @@ class Pool:
         self._failures: list[str] = []
         #: Why no compute process could start (None while one runs or may still start).
         self.failed: str | None = None
-        self._threads = max(1, (os.cpu_count() or 1) // self.processes)
+        self._threads = max(1, os.cpu_count() or 1)  # every core for each request; concurrent ones share them
         self._executor = ThreadPoolExecutor(max_workers=self.processes + self.max_queue,
                                             thread_name_prefix="tianwen-dispatch")
         self.stats = {"computed": 0, "cache_hits": 0, "coalesced": 0, "timeouts": 0, "busy": 0, "restarts": 0,
