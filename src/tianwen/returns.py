@@ -65,7 +65,7 @@ def check_orbit(periapsis_radius_km, apoapsis_radius_km=None, *, body="mars") ->
     rp = float(_number(periapsis_radius_km, "periapsis_radius_km", "km"))
     ra = rp if apoapsis_radius_km is None else float(_number(apoapsis_radius_km, "apoapsis_radius_km", "km"))
     if not (math.isfinite(rp) and rp > b.radius_km):
-        raise TianwenError(f"periapsis_radius_km = {rp} km is not above {b.name}'s mean radius {b.radius_km} km; "
+        raise TianwenError(f"periapsis_radius_km = {rp} km is not above {b.name.capitalize()}'s mean radius {b.radius_km} km; "
                            f"give a radius from the centre, e.g. {b.radius_km + 400.0} for 400 km altitude")
     if not (math.isfinite(ra) and ra >= rp):
         raise TianwenError(f"apoapsis_radius_km = {ra} km is below periapsis_radius_km = {rp} km; "
@@ -109,9 +109,9 @@ def vinf_for_entry_speed(entry_speed_kms, entry_alt_km=DEFAULT_ENTRY_ALT_KM, *, 
     cap = float(_number(entry_speed_kms, "max_entry_kms", "km/s"))
     escape = math.sqrt(2.0 * b.gm_km3_s2 / r)
     if not (math.isfinite(cap) and cap >= escape):
-        raise TianwenError(f"max_entry_kms={cap}: below the escape speed at the {b.name} entry interface "
-                           f"({escape:.3f} km/s at {r - b.radius_km:g} km), which every return exceeds; "
-                           f"give max_entry_kms >= {escape:.3f}")
+        raise TianwenError(f"max_entry_kms={cap}: below the escape speed at the {b.name.capitalize()} entry interface "
+                           f"({escape:.3f} km/s at {r - b.radius_km:g} km), which every return exceeds; the closest "
+                           f"feasible value is max_entry_kms={math.ceil(escape * 1000) / 1000:.3f}")
     return math.sqrt(cap * cap - escape * escape)
 
 
@@ -303,8 +303,8 @@ def opportunity_returns(opp: Epoch, *, periapsis_radius_km=DEFAULT_MARS_ORBIT_RA
         raise TianwenError(
             f"max_entry_kms={max_entry_kms}: no return of the {label} {ob.name}-{tb.name} opportunity meets it; "
             f"the lowest entry speed there is {float(ve[i, j]):.3f} km/s (departure "
-            f"{str(grid.departure[i])[:10]}, arrival {str(grid.arrival[j])[:10]}); give max_entry_kms >= "
-            f"{math.ceil(float(ve[i, j]) * 1000) / 1000:.3f}")
+            f"{str(grid.departure[i])[:10]}, arrival {str(grid.arrival[j])[:10]}); the closest feasible value "
+            f"is max_entry_kms={math.ceil(float(ve[i, j]) * 1000) / 1000:.3f}")
     bounds = np.array([[-w, w], [lo, hi]])
     legs = []
     for type_ in (1, 2):

@@ -5,7 +5,8 @@ Two families, as in the Mars mission-design literature:
 * **conjunction class** (long stay): the return leaves Mars in the Mars-to-Earth opportunity that follows the
   arrival, i.e. within ``windows.DEPARTURE_HALF_WIDTH_DAYS`` (120 days) of that opportunity's minimum-C3
   departure, found by :func:`tianwen.windows.find_opportunities` (origin Mars). Stays of 300-600 days result.
-* **opposition class** (short stay, 30-90 days by default): the return leaves Mars *before* that window opens,
+* **opposition class** (short stay, 30-90 days by default, at most ``OPPOSITION_MAX_STAY_DAYS``, 200): the
+  return leaves Mars *before* that window opens,
   on a direct, more energetic arc. **Venus swing-bys are not covered**: every leg here is one ballistic
   Lambert arc between Earth and Mars, so the opposition-class trips found are the direct ones, which usually need
   far more Δv and a faster Earth entry than the Venus swing-by trips of the literature.
@@ -45,6 +46,7 @@ from .returns import (DEFAULT_ENTRY_ALT_KM, DEFAULT_MARS_ORBIT_RADIUS_KM, Return
 FAMILIES = ("conjunction", "opposition")
 OBJECTIVES = ("dv", "duration")
 OPPOSITION_STAY_DAYS = (30.0, 90.0)
+OPPOSITION_MAX_STAY_DAYS = 200.0  # a longer stay is conjunction class
 _TIE_DAYS_PER_KMS = 1e-3  # duration objective: 1 km/s of Δv weighs 0.001 day (breaks ties, never a grid step)
 
 
@@ -134,6 +136,12 @@ def _check_stay(stay_days, family: str) -> tuple[float, float]:
         raise TianwenError(f"stay_days={stay_days!r} must be a (min, max) pair of days") from None
     if not (math.isfinite(s0) and s0 >= 0 and s1 >= s0):
         raise TianwenError(f"stay_days=({s0:g}, {s1:g}) must satisfy 0 <= min <= max days")
+    if family == "opposition" and s0 > OPPOSITION_MAX_STAY_DAYS:
+        raise TianwenError(f"stay_days=({s0:g}, {s1:g}) is not an opposition-class stay; the closest feasible "
+                           f"value is stay_days=({OPPOSITION_STAY_DAYS[0]:g}, {OPPOSITION_MAX_STAY_DAYS:g}) (opposition-class stays are at most "
+                           f"{OPPOSITION_MAX_STAY_DAYS:g} days), or use family='conjunction'")
+    if family == "opposition":
+        s1 = min(s1, OPPOSITION_MAX_STAY_DAYS)
     return s0, s1
 
 
@@ -186,8 +194,8 @@ def roundtrip(opportunity="next", *, family: str = "conjunction", stay_days=None
             i, j = np.unravel_index(int(np.argmin(c3ok)), c3ok.shape)
             raise TianwenError(f"max_c3_km2s2={float(max_c3_km2s2):g}: no outbound transfer of the {label} "
                                f"Earth-Mars opportunity meets it; the lowest C3 is {float(c3ok[i, j]):.3f} km^2/s^2 "
-                               f"(launch {_day(out.departure[i])}); give max_c3_km2s2 >= "
-                               f"{math.ceil(float(c3ok[i, j]) * 1000) / 1000:.3f}")
+                               f"(launch {_day(out.departure[i])}); the closest feasible value is "
+                               f"max_c3_km2s2={math.ceil(float(c3ok[i, j]) * 1000) / 1000:.3f}")
         ok_o &= out["c3"] <= float(max_c3_km2s2)
     dur_o = np.where(ok_o, out["tof"], np.inf)
     dv_o = np.where(ok_o, cap_dv, np.inf)
@@ -199,7 +207,7 @@ def roundtrip(opportunity="next", *, family: str = "conjunction", stay_days=None
     # 2. The return window the family allows, on the outbound arrival day grid.
     w = DEPARTURE_HALF_WIDTH_DAYS
     y0 = int(str(np.datetime64(a_first, "Y")))
-    rets = find_opportunities(y0, y0 + 3, origin="mars", target="earth", ephemeris=ephemeris)
+    rets = find_opportunities(y0, y0 + 3 + int(s0 // 365.25), origin="mars", target="earth", ephemeris=ephemeris)
     ret_opp = None
     for opp in rets:
         if _days(np.datetime64(opp.datetime64("utc"), "ns"), a_first) + w > s0:
@@ -246,8 +254,8 @@ def roundtrip(opportunity="next", *, family: str = "conjunction", stay_days=None
         i, j = np.unravel_index(int(np.argmin(ve)), ve.shape)
         raise TianwenError(f"max_entry_kms={max_entry_kms}: no return leaving Mars from {_day(m0)} to {_day(m1)} "
                            f"meets it; the lowest entry speed there is {float(ve[i, j]):.3f} km/s (departure "
-                           f"{_day(rg.departure[i])}); give max_entry_kms >= "
-                           f"{math.ceil(float(ve[i, j]) * 1000) / 1000:.3f}")
+                           f"{_day(rg.departure[i])}); the closest feasible value is "
+                           f"max_entry_kms={math.ceil(float(ve[i, j]) * 1000) / 1000:.3f}")
     dur_r = np.where(ok_r, rg["tof"], np.inf)
     dv_r = np.where(ok_r, rg.departure_dv_kms, np.inf)
 
@@ -304,7 +312,8 @@ def _best_pair(dur_o, dv_o, dur_r, dv_r, stay, inside, minimise: str, max_dv_kms
         j, k = np.unravel_index(int(np.argmin(total)), total.shape)
         if max_dv_kms is not None and total[j, k] > float(max_dv_kms):
             raise TianwenError(f"max_dv_kms={float(max_dv_kms):g}: no round trip meets it; the least total Δv is "
-                               f"{total[j, k]:.3f} km/s; give max_dv_kms >= {math.ceil(total[j, k] * 1000) / 1000:.3f}")
+                               f"{total[j, k]:.3f} km/s; the closest feasible value is "
+                               f"max_dv_kms={math.ceil(total[j, k] * 1000) / 1000:.3f}")
         return int(bi[j]), int(j), int(k), int(bm[k])
     cost_o = dur_o + _TIE_DAYS_PER_KMS * dv_o
     cost_r = dur_r + _TIE_DAYS_PER_KMS * dv_r
@@ -338,7 +347,8 @@ def _best_pair(dur_o, dv_o, dur_r, dv_r, stay, inside, minimise: str, max_dv_kms
         least = _best_pair(dur_o, dv_o, dur_r, dv_r, stay, inside, "dv", None)
         dv = dv_o[least[0], least[1]] + dv_r[least[2], least[3]]
         raise TianwenError(f"max_dv_kms={float(max_dv_kms):g}: no round trip meets it; the least total Δv is "
-                           f"{dv:.3f} km/s; give max_dv_kms >= {math.ceil(dv * 1000) / 1000 + DV_BIN_KMS:.3f}")
+                           f"{dv:.3f} km/s; the closest feasible value is "
+                           f"max_dv_kms={math.ceil(dv * 1000) / 1000 + DV_BIN_KMS:.3f}")
     b = int(arg[j, k])
     i = int(np.argmin(np.where(bin_o[:, j] <= b, cost_o[:, j], np.inf)))
     m = int(np.argmin(np.where(bin_r[k, :] <= nb - b, cost_r[k, :], np.inf)))
