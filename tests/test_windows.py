@@ -198,3 +198,20 @@ def test_cli_windows_bad_span():
     p = subprocess.run([sys.executable, "-m", "tianwen", "windows", "--from", "2040", "--to", "2030"],
                        capture_output=True, text=True, timeout=600)
     assert p.returncode == 2 and len(p.stderr.strip().splitlines()) == 1
+
+
+def test_the_opportunity_table_is_what_a_scan_finds():
+    """data/opportunities.csv is made by tianwen itself (issue 13: no repeated search at run time); a fresh scan of
+    every covered year must give it row for row. Per-year scans (``use_table=False``) may pick the next 4-day scan
+    date where two are within ~1e-9 km²/s² (their grids are cut into other blocks, so the epochs differ in the last
+    bits): they must agree with the table to one scan step, which the refinement then removes."""
+    from tianwen.windows import (SCAN_STEP_DAYS, TABLE_CASES, _table, find_opportunities,
+                                 opportunity_table_rows)
+
+    for origin, target, eph in TABLE_CASES[:2]:
+        assert [k for k, _ in opportunity_table_rows(origin, target, eph)] == _table()[(origin, target, eph)]
+    for year in (1971, 2020, 2033):
+        tabled = find_opportunities(year, year)
+        scanned = find_opportunities(year, year, use_table=False)
+        assert len(tabled) == len(scanned) == 1
+        assert abs(float(tabled[0] - scanned[0])) <= SCAN_STEP_DAYS

@@ -84,8 +84,13 @@ def dask_client(scheduler=None, workers: int | None = None):
     (in-process, ignoring ``$TIANWEN_SCHEDULER``), or ``None``. ``workers=N`` starts a local cluster (closed
     on exit). See the module docstring for the precedence.
     """
+    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
+        raise TianwenError(f"workers={workers!r} must be a whole number of at least 1")
     if scheduler is not None and scheduler is not False and scheduler != "" and workers:
         raise TianwenError("give a scheduler address or a number of local workers, not both")
+    if isinstance(scheduler, str) and scheduler and "://" not in scheduler and ":" not in scheduler:
+        raise TianwenError(f"scheduler={scheduler!r} is not a Dask scheduler address; give one like "
+                           f"'tcp://HOST:8786'")
     if in_dask_worker() or scheduler is False or scheduler == "":
         yield None
         return
@@ -103,7 +108,7 @@ def dask_client(scheduler=None, workers: int | None = None):
     if scheduler is not None:
         try:
             client = Client(scheduler, timeout="20s")
-        except OSError as exc:
+        except (OSError, ValueError, TypeError) as exc:
             raise TianwenError(f"cannot reach the Dask scheduler at {scheduler!r} ({exc}); check the address "
                                f"(tcp://HOST:8786) or unset {ENV_SCHEDULER}") from None
         try:

@@ -97,6 +97,9 @@ def read_catalogue_file(path) -> list[CatalogueEntry]:
         text = p.read_text(encoding="utf-8")
     except OSError as exc:
         raise TianwenError(f"cannot read catalogue {str(p)!r}: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
+        raise TianwenError(f"catalogue {str(p)!r} is not UTF-8 text (byte {exc.start}); save it as UTF-8 CSV") \
+            from None
     return _parse(text, str(p))
 
 

@@ -140,6 +140,19 @@ def _format(value: float) -> str:
     return _NUMBER.format(float(value))
 
 
+def check_size(span_s: float, step_s: float, max_states: int | None = None) -> int:
+    """The number of states an OEM of ``span_s`` seconds sampled every ``step_s`` seconds holds; refuses (before
+    any work) a step that is not a positive number or a file over ``max_states`` (default :data:`MAX_STATES`)."""
+    if not (isinstance(step_s, (int, float)) and math.isfinite(step_s) and step_s >= 1e-3):
+        raise TianwenError(f"step_s={step_s!r}: give the sampling step in seconds (at least 1e-3)")
+    limit = MAX_STATES if max_states is None else int(max_states)
+    total = int(float(span_s) / float(step_s)) + 2
+    if total > limit:
+        raise TianwenError(f"step_s={step_s!r} s gives {total:,} states ({total * _BYTES_PER_LINE / 2**20:,.0f} MiB), "
+                           f"over the limit of {limit:,}; use a longer step or raise max_states (TIANWEN_MAX_OEM_STATES)")
+    return total
+
+
 def write_oem(path, segments, *, object_name: str, object_id: str, step_s: float = 3600.0, center: str = "SUN",
               frame: str = "EME2000", time_system: str = "UTC", originator: str = "tianwen",
               comments=(), validate: bool = True, max_states: int | None = None) -> Path:
@@ -179,7 +192,7 @@ def write_oem(path, segments, *, object_name: str, object_id: str, step_s: float
     total = sum(int(float(arc.span[1] - arc.span[0]) * 86400.0 / float(step_s)) + 2 for arc in arcs)
     if total > limit:
         raise TianwenError(f"step_s={step_s!r} s gives {total:,} states ({total * _BYTES_PER_LINE / 2**20:,.0f} MiB), "
-                           f"over the limit of {limit:,}; use a longer step or raise max_states")
+                           f"over the limit of {limit:,}; use a longer step or raise max_states (TIANWEN_MAX_OEM_STATES)")
     target = Path(path)
     if target.is_dir():
         raise TianwenError(f"OEM path {str(target)!r} is a directory; give a file name such as "

@@ -41,6 +41,7 @@ from .errors import TianwenError
 from .lambert import check_options
 from .time import Epoch, epoch as _epoch
 
+MAX_AXIS_POINTS = 1_000_000  # epochs on one grid axis (a 1e6 x 1e6 grid is far past any memory cap anyway)
 DEFAULT_MAX_BYTES = int(os.environ.get("TIANWEN_MAX_GRID_BYTES", 4 * 2**30))
 _FLOAT_VARS = ("c3", "vinf_dep", "dla", "rla", "vinf_arr", "dla_arr", "rla_arr", "tof", "transfer_angle")
 BYTES_PER_CELL = 8 * len(_FLOAT_VARS) + 2
@@ -155,6 +156,9 @@ def _axis(a: Epoch, b: Epoch, step_days: float | None, count: int | None, what: 
         return _Axis(float(a.jd1), float(a.jd2), a.scale, int(count), None, span)
     if not (step_days is not None and math.isfinite(step_days) and step_days > 0):
         raise TianwenError(f"step {step_days!r} days must be a positive number")
+    if span / step_days > MAX_AXIS_POINTS:
+        raise TianwenError(f"step_days={step_days!r} gives {span / step_days:.3g} {what} epochs, over "
+                           f"{MAX_AXIS_POINTS:,}; use a step of at least {span / MAX_AXIS_POINTS:.3g} days")
     return _Axis(float(a.jd1), float(a.jd2), a.scale, int(math.floor(span / step_days + 1e-9)) + 1, float(step_days))
 
 

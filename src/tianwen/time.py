@@ -227,6 +227,12 @@ _CONVERT = {
 
 
 def _parse_string(text: str, default_scale: str) -> tuple[float, float, str]:
+    word = text.strip().lower()
+    if word in ("now", "today"):
+        # The system clock's UTC: "now" to the microsecond, "today" at 00:00 UTC.
+        now = _dt.datetime.now(_dt.timezone.utc)
+        text = now.strftime("%Y-%m-%dT%H:%M:%S.%f") if word == "now" else now.strftime("%Y-%m-%d")
+        default_scale = "utc"
     m = _JD.match(text)
     if m:
         scale = _check_scale(m["scale"] or default_scale)
@@ -236,7 +242,7 @@ def _parse_string(text: str, default_scale: str) -> tuple[float, float, str]:
     if not m:
         raise EpochError(
             f"cannot read epoch {text!r}; use ISO-8601 like '2020-07-23T04:41:00' (UTC), "
-            f"'2021-02-10T11:52:00 TDB' or 'JD 2459255.5 TDB'"
+            f"'2021-02-10T11:52:00 TDB', 'JD 2459255.5 TDB', 'now' or 'today'"
         )
     scale = m["scale"]
     if scale is not None and m["z"]:

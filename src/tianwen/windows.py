@@ -22,13 +22,14 @@ same results as in-process.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import asdict, dataclass
 
 import numpy as np
 
 from .bodies import AU_KM, GM_SUN, body as _body
-from .ephemeris import check_span, resolve_ephemeris
+from .ephemeris import EPHEMERIDES, check_span, get_ephemeris, resolve_ephemeris
 from .errors import TianwenError
 from .porkchop import transfers
 from .time import Epoch, epoch as _epoch
@@ -132,6 +133,11 @@ def _scan(origin, target, start: Epoch, end: Epoch, ephemeris, step_days: float 
 
 SCAN_STEP_DAYS = 4.0
 SCAN_MARGIN_SYNODIC = 0.6  # the scan runs this many synodic periods beyond the years asked, on both sides
+#: Every scan's departures are this TDB Julian date plus whole multiples of SCAN_STEP_DAYS, whatever the years
+#: asked: a scan of a few years and one of the whole ephemeris sample the same dates, so they find the same
+#: opportunity dates, and the table of every opportunity (data/opportunities.csv) answers for both.
+SCAN_ANCHOR_TDB_JD = 2451544.5  # 2000-01-01 00:00 TDB
+OPPORTUNITY_TABLE = "data/opportunities.csv"
 
 
 def _jan1_tdb_jd(year):
@@ -185,20 +191,71 @@ def _require_covered(year_from, year_to, origin, target, ephemeris) -> None:
         f"{tof_bounds_days(origin, target)[1]:.0f} days){longer}")
 
 
+@functools.lru_cache(maxsize=1)
+def _table() -> dict:
+    """data/opportunities.csv: {(origin, target, ephemeris): sorted scan indices k} (date = anchor + 4 k days)."""
+    from importlib import resources
+
+    out: dict = {}
+    text = resources.files("tianwen").joinpath(OPPORTUNITY_TABLE).read_text("utf-8")
+    for line in text.splitlines():
+        if not line or line.startswith("#") or line.startswith("origin,"):
+            continue
+        o, t, e, k = line.split(",")[:4]
+        out.setdefault((o, t, e), []).append(int(k))
+    return out
+
+
+def _tabled(origin: str, target: str, ephemeris, year_from: int, year_to: int):
+    """The table's opportunities for these years, or None when the table does not hold this case."""
+    name = ephemeris if isinstance(ephemeris, str) else getattr(ephemeris, "name", None)
+    if name not in EPHEMERIDES or (not isinstance(ephemeris, str) and get_ephemeris(name) is not ephemeris):
+        return None
+    ks = _table().get((origin, target, name))
+    if ks is None:
+        return None
+    out = []
+    for k in ks:
+        t = Epoch(SCAN_ANCHOR_TDB_JD, k * SCAN_STEP_DAYS, "tdb")
+        if int(year_from) <= int(t.date()[:4]) <= int(year_to):
+            out.append(t)
+    return out
+
+
+def opportunity_table_rows(origin="earth", target="mars", ephemeris="de421") -> list[tuple[int, str]]:
+    """Scan every covered year of ``ephemeris`` (no table): ``(k, date)`` of each opportunity, the rows of
+    data/opportunities.csv for this case (regenerate with ``python -m tianwen.windows``)."""
+    origin, target = _names(origin, target)
+    first, last = covered_years(origin=origin, target=target, ephemeris=ephemeris)
+    rows = []
+    for t in find_opportunities(first, last, origin=origin, target=target, ephemeris=ephemeris, use_table=False):
+        k = int(round((float(t.jd1) - SCAN_ANCHOR_TDB_JD + float(t.jd2)) / SCAN_STEP_DAYS))
+        rows.append((k, t.date()))
+    return rows
+
+
 def find_opportunities(year_from: int, year_to: int, *, origin="earth", target="mars", ephemeris="de421",
-                       scheduler=None, workers: int | None = None):
+                       scheduler=None, workers: int | None = None, use_table: bool = True):
     """TDB epochs of the minimum-C3 launch date of every opportunity whose date falls in [year_from, year_to].
 
     The years must be covered completely by the ephemeris (:func:`covered_years`); otherwise the call is
     refused before any work, naming the covered years (never a silently shortened scan).
     ``scheduler``/``workers``: run the scan's blocks on Dask (see :mod:`tianwen.distributed`).
+    The answer for a registered ephemeris comes from data/opportunities.csv when it holds the case (the same
+    dates a scan gives, checked by a test that rescans); ``use_table=False`` always scans.
     """
     _require_covered(year_from, year_to, origin, target, ephemeris)
     origin, target = _names(origin, target)
+    if use_table and scheduler is None and workers is None:
+        hit = _tabled(origin, target, ephemeris, year_from, year_to)
+        if hit is not None:
+            return hit
     syn = synodic_period_days(origin, target)
     eph = resolve_ephemeris(ephemeris)
-    a = _epoch(f"{int(year_from):04d}-01-01 TDB") - SCAN_MARGIN_SYNODIC * syn
+    a_jd = float(_epoch(f"{int(year_from):04d}-01-01 TDB").jd) - SCAN_MARGIN_SYNODIC * syn
     b = _epoch(f"{int(year_to) + 1:04d}-01-01 TDB") + SCAN_MARGIN_SYNODIC * syn
+    # The first departure: the first anchor-grid date on or after the scan's start.
+    a = Epoch(SCAN_ANCHOR_TDB_JD, math.ceil((a_jd - SCAN_ANCHOR_TDB_JD) / SCAN_STEP_DAYS) * SCAN_STEP_DAYS, "tdb")
     from .distributed import dask_client
 
     with dask_client(scheduler, workers) as client:
@@ -368,3 +425,29 @@ def plot_window(opportunity: str | int, *, origin="earth", target="mars", epheme
     label = opp.date()[:4]
     return (d0.date(), d1.date()), ((d0 + 0.5 * h).date(), (d1 + 1.7 * h).date()), label
 
+
+
+#: The cases data/opportunities.csv holds: (origin, target, ephemeris).
+TABLE_CASES = (("earth", "mars", "de421"), ("emb", "mars", "de421"), ("mars", "earth", "de421"),
+               ("mars", "emb", "de421"))
+
+
+def write_opportunity_table(path) -> None:
+    """Write data/opportunities.csv: every opportunity of :data:`TABLE_CASES` (a scan of each whole ephemeris)."""
+    from .files import atomic_write
+
+    lines = ["# Every opportunity's minimum-C3 launch date on the 4-day scan grid, made by tianwen itself:",
+             "# python -m tianwen.windows src/tianwen/data/opportunities.csv (tests/test_windows.py rescans and",
+             f"# compares). Date = {SCAN_ANCHOR_TDB_JD} TDB (JD) + {SCAN_STEP_DAYS:g} k days.",
+             "origin,target,ephemeris,k,date_tdb"]
+    for o, t, e in TABLE_CASES:
+        lines += [f"{o},{t},{e},{k},{date}" for k, date in opportunity_table_rows(o, t, e)]
+    with atomic_write(path) as tmp:
+        with open(tmp, "w", encoding="utf-8") as f:
+            f.write("\n".join(lines) + "\n")
+
+
+if __name__ == "__main__":
+    import sys
+
+    write_opportunity_table(sys.argv[1] if len(sys.argv) > 1 else "opportunities.csv")

@@ -53,7 +53,8 @@ def fail(message: str, code: int = 2) -> None:
 #: (``ephemeris="analytic"``, ``year_to=2020``); the CLI shows the same message in its own terms.
 FLAGS = {"ephemeris": "--ephemeris", "year_from": "--from", "year_to": "--to", "since": "--since",
          "until": "--until", "workers": "--workers", "scheduler": "--scheduler", "step_days": "--step",
-         "origin": "--origin", "target": "--target", "revs": "--revs", "targets": "--targets", "out": "--out"}
+         "origin": "--origin", "target": "--target", "revs": "--revs", "targets": "--targets", "out": "--out",
+         "step_s": "--step"}
 _TERM = re.compile(r"\b(" + "|".join(FLAGS) + r")=(\"([^\"]*)\"|'([^']*)'|([^\s,;:()]+))")
 
 

@@ -24,9 +24,20 @@ def mission(
     def go():
         from ..missions import load_mission
 
-        load_mission(name)  # a one-line error for an unknown name, before the heavy imports
+        m = load_mission(name)  # a one-line error for an unknown name, before the heavy imports
         if oem and not oem.lower().endswith((".oem", ".txt", ".kvn")):
             fail(f"--oem {oem!r}: use a .oem (or .txt, .kvn) file name")
+        from ..files import check_output
+
+        if oem:  # everything about the outputs is checked before the minutes of computing
+            from ..oem import check_size
+            from ..time import epoch
+
+            check_output(oem)
+            last = max((epoch(e.utc) for e in m.events), key=lambda t: float(t.jd))
+            check_size(float(last - epoch(m.launch_utc)) * 86400.0, step)
+        if out:
+            check_output(out, (".png", ".svg", ".html"))
         from ..reconstruct import reconstruct
 
         bar = progress_bar(f"{name}: n-body corrector", "flights", quiet=as_json)
