@@ -215,3 +215,12 @@ def test_the_opportunity_table_is_what_a_scan_finds():
         scanned = find_opportunities(year, year, use_table=False)
         assert len(tabled) == len(scanned) == 1
         assert abs(float(tabled[0] - scanned[0])) <= SCAN_STEP_DAYS
+
+
+def test_next_is_the_first_opportunity_still_ahead():
+    """Issue 14: on 2026-12-06 the 2026 opportunity's best launch dates (2026-10-31 Type II, 2026-11-13 Type I)
+    have passed, so "next" is the 2028 opportunity (Tianwen-3's); a month earlier it was still 2026's."""
+    from tianwen.windows import next_opportunity
+
+    assert next_opportunity("2026-12-06").date()[:4] == "2028"
+    assert next_opportunity("2026-10-01").date()[:4] == "2026"

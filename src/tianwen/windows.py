@@ -389,15 +389,22 @@ def windows(year_from: int, year_to: int, *, origin="earth", target="mars", ephe
 
 
 def next_opportunity(today=None, *, origin="earth", target="mars", ephemeris="de421") -> Epoch:
-    """The first opportunity whose minimum-C3 date is no more than 60 days before ``today`` (default: now)."""
+    """The first opportunity that can still be flown: its minimum-C3 launch date is ``today`` or later (default:
+    now, UTC). An opportunity whose best launch date has passed is not "next", even if a costlier launch in its
+    tail is still possible (for a given rocket and payload, :func:`tianwen.launch.launch_period` with
+    ``opportunity="next"`` decides by its launch days instead)."""
     import datetime as _dt
 
-    now = _epoch(today or _dt.datetime.now(_dt.timezone.utc)).to("tdb")
+    now = _epoch(today if today is not None else _dt.datetime.now(_dt.timezone.utc)).to("tdb")
     year = int(now.date()[:4])
-    for opp in find_opportunities(year - 1, year + 4, origin=origin, target=target, ephemeris=ephemeris):
-        if float(opp - now) >= -60.0:
-            return opp
-    raise TianwenError(f"no {origin}-{target} opportunity found after {now.date()} in {ephemeris}")
+    first, last = covered_years(origin=origin, target=target, ephemeris=ephemeris)
+    lo, hi = max(first, year - 1), min(last, year + 4)
+    if lo <= hi:
+        for opp in find_opportunities(lo, hi, origin=origin, target=target, ephemeris=ephemeris):
+            if float(opp - now) >= 0.0:
+                return opp
+    raise TianwenError(f"no {origin}-{target} opportunity after {now.date()} within {ephemeris} "
+                       f"(which covers opportunities of {first} to {last}); use ephemeris='analytic-long'")
 
 
 def plot_window(opportunity: str | int, *, origin="earth", target="mars", ephemeris="de421"):
