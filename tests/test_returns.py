@@ -141,9 +141,9 @@ def _tdb_jd(e):
 def test_every_return_opportunity_2026_2045_matches_the_independent_oracle(opportunities):
     """For every Mars-to-Earth opportunity 2026-2045 (ten of them, a synodic period apart), tianwen's least
     Mars-departure v-infinity (best of types I and II) against the oracle's (skyfield DE421 + Curtis's Lambert,
-    searched over tianwen's own region: +/-120 days, 90-500-day flights): within 0.01 km/s (the issue's bound; the
-    two agree to ~1e-6 km/s when both find the same basin), and departure and arrival within one grid step of
-    tianwen's opportunity grid (2 days; the optimum is flat along its valley)."""
+    searched independently over +/-150 days around ours and 90-500-day flights). The issue asks 0.01 km/s and one
+    grid step (2 days); both searches refine to the continuous optimum and agree to ~1e-8 km/s and ~1e-3 day, so
+    the bounds here are 1e-4 km/s and 0.1 day (the oracle's bisection and zoom stop near 1e-4 day)."""
     years = sorted({leg.opportunity for leg in opportunities})
     assert years == [2026, 2028, 2030, 2033, 2035, 2037, 2039, 2041, 2043, 2045]
     for year in years:
@@ -151,9 +151,9 @@ def test_every_return_opportunity_2026_2045_matches_the_independent_oracle(oppor
         dep = _tdb_jd(ours.departure)
         # The oracle searches the whole stretch around our optimum, wider than tianwen's +/-120-day region.
         val, d, t = oracle_min_vinf_dep(dep - 150.0, dep + 150.0)
-        assert abs(val - ours.transfer.vinf_dep_kms) < 0.01, year
-        assert abs(d - dep) <= 2.0, (year, d - dep)
-        assert abs((d + t) - _tdb_jd(ours.arrival)) <= 2.0, year
+        assert abs(val - ours.transfer.vinf_dep_kms) < 1e-4, year
+        assert abs(d - dep) <= 0.1, (year, d - dep)
+        assert abs((d + t) - _tdb_jd(ours.arrival)) <= 0.1, year
 
 
 def test_return_legs_reproduce_from_their_dates(opportunities):

@@ -213,13 +213,17 @@ class ReturnLeg:
 
 
 def leg_states(t) -> dict:
-    """The end states of a transfer as printed in JSON (km, km/s, 6 decimals: 1 mm, 1 mm/s): the arc's
-    start (``r1_km``, ``v1_kms``) and end (``r2_km``, ``v2_kms``), and the bodies' velocities there."""
-    def v(a):
+    """The end states of a transfer as printed in JSON (positions to 1 mm, velocities to 1 um/s, so that an arc
+    propagated from its printed start over a year stays within ~30 m of its printed end): the arc's start
+    (``r1_km``, ``v1_kms``) and end (``r2_km``, ``v2_kms``), the bodies' velocities there, and the TDB epochs."""
+    def r(a):
         return [round(float(x), 6) for x in a]
 
-    return {"r1_km": v(t.r1_km), "v1_kms": v(t.v1_kms), "origin_v_kms": v(t.origin_v_kms),
-            "r2_km": v(t.r2_km), "v2_kms": v(t.v2_kms), "target_v_kms": v(t.target_v_kms),
+    def v(a):
+        return [round(float(x), 9) for x in a]
+
+    return {"r1_km": r(t.r1_km), "v1_kms": v(t.v1_kms), "origin_v_kms": v(t.origin_v_kms),
+            "r2_km": r(t.r2_km), "v2_kms": v(t.v2_kms), "target_v_kms": v(t.target_v_kms),
             "departure_tdb": t.departure.iso(6), "arrival_tdb": t.arrival.iso(6)}
 
 
