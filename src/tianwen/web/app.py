@@ -68,7 +68,8 @@ _ERRORS = {400: {"model": m.Error, "description": "malformed JSON"},
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 #: Headers on every response. The page's scripts and styles are files of this server (no inline script);
-#: plotly.js sets style attributes as it draws, hence 'unsafe-inline' for styles only.
+#: plotly.js sets style attributes as it draws (without 'unsafe-inline' for styles its hover labels never show,
+#: as tried in Chromium), hence that for styles only; scripts are this server's files and nothing else.
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
                                "img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; "
