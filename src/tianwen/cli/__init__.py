@@ -11,7 +11,7 @@ import sys
 
 import typer
 
-from . import ephemeris, history, landing, launch, mission, navigation, porkchop, roundtrip, serve, survey, tracking  # noqa: F401  (register the commands)
+from . import ephemeris, history, landing, launch, mission, navigation, porkchop, roundtrip, serve, survey, tracking, transfer  # noqa: F401  (register the commands)
 from .app import app
 
 
