@@ -217,7 +217,7 @@ def _single(base: str, args, deadline: float) -> bool:
 
     left = max(5.0, deadline - time.time())
     opp = {"opportunity": 2020, "step_days": 1}
-    print("\n2020 opportunity at 1-day steps (157 x 468 cells), one request at a time:")
+    print("\n2020 opportunity at 1-day steps (~73 000 cells), one request at a time:")
     for name, accept in (("compact (the page)", "application/vnd.tianwen.porkchop+json"),
                          ("JSON lists (scripts)", "application/json")):
         body, wire, dt = _raw_size(base + "/api/porkchop", opp, accept, left)

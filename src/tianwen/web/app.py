@@ -323,8 +323,8 @@ def create_app(limits: Limits | None = None, *, pool: Pool | None = None, allowe
         """Porkchop grid: every variable of :func:`tianwen.porkchop.porkchop`, indexed [departure][arrival], with
         the Type I/II minimum-C3 cells and the catalogued missions launched in the window.
 
-        The grid comes compact (``application/vnd.tianwen.porkchop+json``: each variable as base64 of
-        zlib-compressed, byte-shuffled row differences of its values in units of its last decimal; see
+        The grid comes compact (``application/vnd.tianwen.porkchop+json``: each variable as byte-shuffled row
+        differences of its values in units of its last decimal, base64, partly zlib-compressed; see
         :mod:`tianwen.web.compute`) unless the request asks for ``Accept: application/json`` or
         ``?format=json``: then every variable is nested lists, ``null`` where there is no solution."""
         if body.n is not None and max(body.n) > limits.max_axis_points:

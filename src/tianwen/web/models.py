@@ -188,7 +188,8 @@ class CompactVariable(BaseModel):
     decimals: int = Field(description="values are integers q / 10**decimals")
     dtype: Literal["delta", "int8"] = Field(description="delta: row differences of q; int8: the values")
     width: Literal[1, 4, 8] = Field(description="bytes per integer (little-endian, byte-shuffled)")
-    data: str = Field(description="base64 of the zlib-compressed integers")
+    low: Optional[str] = Field(description="delta: base64 of the integers' least significant bytes")
+    data: str = Field(description="base64 of the zlib-compressed other bytes (int8: of the values)")
     nan: Optional[str] = Field(description="base64 of the zlib-compressed bit mask of non-finite values "
                                            "(row-major, most significant bit first), or null")
 

@@ -111,13 +111,17 @@ async function inflate(b64) {
 
 // One variable -> rows [departure][arrival], null where the value is not finite.
 async function decodeVariable(v, nd, na) {
-  const raw = await inflate(v.data);
   const n = nd * na, rows = new Array(nd);
+  const high = await inflate(v.data);
   if (v.dtype === "int8") {
+    const raw = high;
     const a = new Int8Array(raw.buffer, raw.byteOffset, n);
     for (let i = 0; i < nd; i++) rows[i] = Array.from(a.subarray(i * na, (i + 1) * na));
     return rows;
   }
+  const raw = new Uint8Array(n * v.width);  // the byte planes: the low one as sent, the others inflated
+  raw.set(base64Bytes(v.low), 0);
+  raw.set(high, n);
   const mask = v.nan ? await inflate(v.nan) : null;
   const scale = 10 ** v.decimals, wide = v.width === 8;
   for (let i = 0; i < nd; i++) {
