@@ -34,7 +34,7 @@ CR_NOMINAL = 1.3
 #: A-priori sigmas: position km, velocity km/s, Cr, manoeuvre dv km/s (weak, so the data decide).
 PRIOR_SIGMAS = {"position_km": 1000.0, "velocity_kms": 1e-3, "cr": 0.2, "dv_kms": 1e-3}
 #: Mars (barycentre) ephemeris position uncertainty per axis, km (data/tracking_noise.md).
-MARS_EPHEMERIS_SIGMA_KM = 1.0
+MARS_EPHEMERIS_SIGMA_KM = 0.3
 MAP_DAYS_BEFORE_ARRIVAL = 2.0
 #: Measurements start this long after the arc's epoch, so that the down leg never reaches before it (the
 #: Earth-Mars one-way light time is at most ~22 min).

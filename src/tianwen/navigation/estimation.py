@@ -14,8 +14,10 @@ and, for ``Cr``, a central difference of two propagations (the SRP acceleration 
 difference's error is ~1e-9 of the sensitivity).
 
 **Consider parameters** (not estimated; their a-priori uncertainty is carried into the covariance): the ITRS
-position of each station (3 each), a common offset of the Earth's ephemeris position (3) and a two-way range
-bias per station (1 each). Their a-priori sigmas are in ``data/tracking_noise.md``.
+position of each station (3 each; range and Doppler only, since the published delta-DOR accuracy is a total
+error budget that already counts station locations), a common offset of the Earth's ephemeris position (3) and
+a two-way range bias per station (1 each) unless it is solved for. Their a-priori sigmas are in
+``data/tracking_noise.md``.
 
 **Least squares** (Bierman 1977, *Factorization Methods for Discrete Sequential Estimation*, ch. V-VI; Tapley,
 Schutz & Born 2004, *Statistical Orbit Determination*, sec. 5.4-5.6 and 6.3): the a-priori information
@@ -39,7 +41,7 @@ import numpy as np
 from ..bodies import DAY_S
 from ..errors import TianwenError
 from ..time import Epoch
-from .measurements import RANGE, Measurements, predict
+from .measurements import DDOR, RANGE, Measurements, predict
 
 __all__ = ["Arc", "Consider", "Design", "Solution", "Estimate", "fly", "sensitivities", "design", "srif",
            "estimate", "covariance_analysis", "residual_statistics", "range_bias_stations", "with_manoeuvres_solved",
@@ -211,10 +213,12 @@ def _consider(meas: Measurements, geo, station_sigma_m, earth_sigma_m, range_bia
     names, sig, cols = [], [], []
     used = sorted(set(meas.station_a.tolist()) | set(meas.station_b[meas.station_b >= 0].tolist()))
     if station_sigma_m > 0:
+        radio = meas.kind != DDOR  # the delta-DOR sigma is a total budget that already holds station locations
         for i in used:
             block = np.zeros((m, 3))
-            block[meas.station_a == i] += geo.d_site_a[meas.station_a == i]
-            block[meas.station_b == i] += geo.d_site_b[meas.station_b == i]
+            sel_a, sel_b = (meas.station_a == i) & radio, (meas.station_b == i) & radio
+            block[sel_a] += geo.d_site_a[sel_a]
+            block[sel_b] += geo.d_site_b[sel_b]
             names += [f"{meas.stations[i].name}_{c}_km" for c in "xyz"]
             sig += [station_sigma_m * 1e-3] * 3
             cols.append(block)
