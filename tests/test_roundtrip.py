@@ -221,3 +221,16 @@ def test_tianwen3_mission_file_sources_every_figure():
     assert [a[:2] for a in raw["assumptions"]["items"]] == ["A1", "A2", "A3", "A4", "A5", "A6"]
     assert raw["launch"]["launches"]["value"] == 2 and raw["launch"]["epoch"]["utc"].startswith("2028")
     assert next(e for e in raw["events"] if e["kind"] == "entry")["epoch"]["utc"].startswith("2031-07")
+
+
+@pytest.mark.parametrize("year", [2035, 2037])
+def test_conjunction_class_waits_for_the_following_return_window(year):
+    """In 2035 and 2037 a Mars-to-Earth opportunity nearly coincides with the Earth-to-Mars one (its minimum-C3
+    departure from Mars falls within weeks of the launch: tianwen returns --from 2035 --to 2037). A conjunction-class
+    trip cannot use it: the return must leave at least half a synodic period (390 d) after the outbound launch, and
+    the stay is long (the regression: a 0-day stay and a 55-222 km^2/s^2 launch were returned before)."""
+    d = roundtrip(year, step_days=4.0).as_json(states=False)
+    launch, leave = _jd(d["outbound"]["launch_utc"]), _jd(d["return"]["launch_utc"])
+    assert leave - launch > 390.0
+    assert d["stay_days"] > 300.0
+    assert d["total_dv_kms"] < 5.0

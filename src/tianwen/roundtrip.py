@@ -2,9 +2,10 @@
 
 Two families, as in the Mars mission-design literature:
 
-* **conjunction class** (long stay): the return leaves Mars in the Mars-to-Earth opportunity that follows the
-  arrival, i.e. within ``windows.DEPARTURE_HALF_WIDTH_DAYS`` (120 days) of that opportunity's minimum-C3
-  departure, found by :func:`tianwen.windows.find_opportunities` (origin Mars). Stays of 300-600 days result.
+* **conjunction class** (long stay): the return leaves Mars in the first Mars-to-Earth opportunity whose
+  minimum-C3 departure (:func:`tianwen.windows.find_opportunities`, origin Mars) comes at least half a synodic
+  period after the outbound opportunity's (so not the one that nearly coincides with the outbound launch, as in
+  2035 and 2037), within ``windows.DEPARTURE_HALF_WIDTH_DAYS`` (120 days) of it. Stays of 300-600 days result.
 * **opposition class** (short stay, 30-90 days by default, at most ``OPPOSITION_MAX_STAY_DAYS``, 200): the
   return leaves Mars *before* that window opens,
   on a direct, more energetic arc. **Venus swing-bys are not covered**: every leg here is one ballistic
@@ -23,7 +24,8 @@ Method (exact on the grid, not a heuristic):
 3. The legs share only the Mars epochs, so the objective splits: ``total = f(a) + g(m)`` with ``f(a)`` the best
    outbound arriving at ``a`` and ``g(m)`` the best return leaving at ``m``; the joint optimum is the best pair
    ``(a, m)`` with ``m - a`` in the stay span. ``minimise="dv"``: total Δv = capture burn + Mars departure burn
-   (the launch is the vehicle's, bounded by ``max_c3_km2s2``). ``minimise="duration"``: Earth launch to Earth
+   (the launch is the vehicle's: it is not in the total, so without ``max_c3_km2s2`` the least-Δv trip may take
+   a costly launch, as in 2037 and 2039). ``minimise="duration"``: Earth launch to Earth
    arrival, ties broken by Δv.
 4. Both legs are solved again at the chosen dates (:func:`tianwen.porkchop.transfer`, one Lambert solve each):
    the numbers reported are those of the arcs, with their end states.
@@ -163,7 +165,8 @@ def roundtrip(opportunity="next", *, family: str = "conjunction", stay_days=None
     Bad input, or constraints no trip meets, raise :class:`TianwenError` naming the closest feasible value.
     """
     from .porkchop import porkchop_grid, transfer
-    from .windows import (DEPARTURE_HALF_WIDTH_DAYS, find_opportunities, plot_window, tof_bounds_days)
+    from .windows import (DEPARTURE_HALF_WIDTH_DAYS, find_opportunities, plot_window, synodic_period_days,
+                          tof_bounds_days)
 
     if family not in FAMILIES:
         raise TianwenError(f"family={family!r} is not one of {', '.join(map(repr, FAMILIES))}")
@@ -209,8 +212,11 @@ def roundtrip(opportunity="next", *, family: str = "conjunction", stay_days=None
     y0 = int(str(np.datetime64(a_first, "Y")))
     rets = find_opportunities(y0, y0 + 3 + int(s0 // 365.25), origin="mars", target="earth", ephemeris=ephemeris)
     ret_opp = None
+    launch_mid = _at(np.datetime64(dep_w[0], "ns"), 0.5 * _days(np.datetime64(dep_w[1], "ns"), dep_w[0]))
+    half_synodic = 0.5 * synodic_period_days("mars", "earth")
     for opp in rets:
-        if _days(np.datetime64(opp.datetime64("utc"), "ns"), a_first) + w > s0:
+        c = np.datetime64(opp.datetime64("utc"), "ns")
+        if _days(c, launch_mid) >= half_synodic and _days(c, a_first) + w > s0:
             ret_opp = opp
             break
     if ret_opp is None:
