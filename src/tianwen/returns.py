@@ -36,7 +36,7 @@ import numpy as np
 from .arrival import hyperbolic_dv
 from .bodies import Body, body as _lookup
 from .errors import TianwenError
-from .time import Epoch, epoch as _epoch
+from .time import Epoch
 
 DEFAULT_ENTRY_ALT_KM = 125.0
 #: Default Mars orbit for departure (and capture, in :mod:`tianwen.roundtrip`): 400 km circular above the IAU

@@ -175,7 +175,7 @@ def roundtrip(opportunity="next", *, family: str = "conjunction", stay_days=None
     if not (isinstance(step_days, (int, float)) and math.isfinite(step_days) and 0.05 <= step_days <= 10):
         raise TianwenError(f"step_days={step_days!r} must be between 0.05 and 10 days")
     s0, s1 = _check_stay(stay_days, family)
-    mars, earth = _body("mars"), _body("earth")
+    mars = _body("mars")
     rp, ra = check_orbit(periapsis_radius_km, apoapsis_radius_km, body="mars")
     if max_c3_km2s2 is not None and not (math.isfinite(float(max_c3_km2s2)) and float(max_c3_km2s2) > 0):
         raise TianwenError(f"max_c3_km2s2={max_c3_km2s2!r} must be a positive number (km^2/s^2)")

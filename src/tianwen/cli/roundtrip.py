@@ -11,7 +11,7 @@ from typing import Optional
 
 import typer
 
-from .app import app, fail, run, split_range  # noqa: F401
+from .app import app, fail, run
 
 #: The library's parameter names in its messages -> this module's flags (see cli/app.py FLAGS for the shared ones).
 _FLAGS = {"max_c3_km2s2": "--max-c3", "max_entry_kms": "--max-entry-kms", "max_dv_kms": "--max-dv-kms",
