@@ -64,8 +64,9 @@ def navigation(
                    f"{'1-sigma ellipse km (angle)':>30}{'sig alt km':>11}{'consider: ellipse':>22}{'alt':>8}")
         for r in rep.rows:
             f, c = r.formal, r.consider
+            ell = f"{f.semi_major_km:9.3f} x {f.semi_minor_km:8.3f} ({f.angle_deg:6.1f})"
             typer.echo(f"{r.label[:71]:<72}{r.passes:>7}{r.counts['range']:>7}{r.counts['doppler']:>7}"
-                       f"{r.counts['ddor']:>6}{f'{f.semi_major_km:9.3f} x {f.semi_minor_km:8.3f} ({f.angle_deg:6.1f})':>30}"
+                       f"{r.counts['ddor']:>6}{ell:>30}"
                        f"{f.sigma_alt_km:>11.3f}{f'{c.semi_major_km:8.3f} x {c.semi_minor_km:8.3f}':>22}"
                        f"{c.sigma_alt_km:>8.3f}")
         typer.echo("angle: major axis from T towards R, deg. formal: measurement noise only; consider: with "

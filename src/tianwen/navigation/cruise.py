@@ -78,7 +78,7 @@ def cruise_arc(mission: str = "tianwen-1", start=DEFAULT_ARC[0], end=DEFAULT_ARC
         states, sens = sensitivities(arc, p, Epoch(np.atleast_1d(t_map.jd1), np.atleast_1d(t_map.jd2), "tdb"))
         miss = states[0, :3] - goal
         dv = np.linalg.solve(sens[0][:3, 3:6], -miss)
-        arc = Arc(a, r0, arc.v0_kms + dv, model, t_map, burns, rtol)
+        arc = Arc(a, r0, arc.v0_kms + dv, model, t_map, burns, rtol, cr)
     return arc, t_map, rec
 
 
@@ -161,7 +161,8 @@ def compare_stations(mission: str = "tianwen-1", stations=("kashi", "jiamusi"), 
     step("reference trajectory")
     arc, t_map, rec = cruise_arc(mission, start, end)
     step("tracking schedule")
-    sched = schedule(_Within(arc), base + extra, arc.t0 + LIGHT_TIME_MARGIN_DAYS, _tdb(end, "arc end"), ddor=ddor, **schedule_options)
+    sched = schedule(_Within(arc), base + extra, arc.t0 + LIGHT_TIME_MARGIN_DAYS, _tdb(end, "arc end"), ddor=ddor,
+                     **schedule_options)
     meas = sched.measurements
     if len(meas) == 0:
         raise TianwenError(f"no station of {base + extra} sees {mission} between {start} and {end}")

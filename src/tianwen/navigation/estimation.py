@@ -27,9 +27,9 @@ Householder QR (numpy/LAPACK); from ``[[R_x, R_xc, z]]``: ``dx = R_x^-1 z``, ``P
 consider sensitivity ``S = -R_x^-1 R_xc`` and the consider covariance ``P_c = P + S P_cc S^T``. The normal
 equations are never formed (their condition number is the square of the QR's).
 
-:func:`estimate` iterates this Gauss-Newton step from a guess until the correction is below 1e-2 sigma (the propagator's step-selection noise moves it by ~3e-3 sigma);
-:func:`covariance_analysis` linearises once about the reference (no data needed: the covariance depends only
-on the geometry and the noise).
+:func:`estimate` iterates this Gauss-Newton step from a guess until every correction is below 1e-2 sigma (the
+propagator's step-selection noise moves it by ~3e-3 sigma); :func:`covariance_analysis` linearises once about
+the reference (no data needed: the covariance depends only on the geometry and the noise).
 """
 
 from __future__ import annotations
@@ -67,6 +67,11 @@ class Arc:
     t_end: Epoch
     manoeuvres: list = field(default_factory=list)
     rtol: float = 1e-12
+    cr: float | None = None  #: the reference Cr (default: the model's); flights set the model's own
+
+    def __post_init__(self):
+        if self.cr is None and self.model.srp is not None:
+            self.cr = float(self.model.srp.cr)
 
     @property
     def has_srp(self) -> bool:
@@ -84,7 +89,7 @@ class Arc:
 
     def reference(self) -> np.ndarray:
         """The reference parameter vector ``p``."""
-        p = [self.r0_km, self.v0_kms] + ([np.array([self.model.srp.cr])] if self.has_srp else [])
+        p = [self.r0_km, self.v0_kms] + ([np.array([self.cr])] if self.has_srp else [])
         p += [np.asarray(self.manoeuvres[k][1], float) for k in self.solved]
         return np.concatenate(p).astype(float)
 
