@@ -134,7 +134,7 @@ def costs(origin="earth", target="mars", *, count_launch: bool = False, parking_
     return Costs(*dep, *arr)
 
 
-class _Problem:
+class Problem:
     """One transfer problem: the two windows, the bodies, the cap and the cost terms; evaluates candidates."""
 
     def __init__(self, origin, target, launch, arrival, vmax, cost: Costs, ephemeris, eta_bounds=ETA_BOUNDS,
@@ -330,7 +330,7 @@ class _Problem:
         return self.de_encode(TL, TA, vinf, ET)[:, order]
 
 
-def _optimise(prob: _Problem, *, seed=0, popsize: int = 20, maxiter: int = 300, polish_best: int = 3):
+def _optimise(prob: Problem, *, seed=0, popsize: int = 20, maxiter: int = 300, polish_best: int = 3):
     """Differential evolution over the whole box (vectorised), then SLSQP from the best members."""
     from scipy.optimize import differential_evolution
 
@@ -426,7 +426,7 @@ def _objective_text(cost: Costs) -> str:
     return f"{dep}DSM + {arr}"
 
 
-def _record(prob: _Problem, tl, ta, vinf, eta, cap) -> DSMTransfer:
+def _record(prob: Problem, tl, ta, vinf, eta, cap) -> DSMTransfer:
     from .core.dsm import hyperbola_dv
 
     tl, ta, eta = float(tl), float(ta), float(eta)
@@ -490,7 +490,7 @@ def dsm_transfer(launch, arrival=None, *, tof_days=None, origin="earth", target=
     vmax = DEFAULT_VINF_MAX_KMS if cap is None else math.sqrt(cap)
     cost = costs(origin, target, count_launch=count_launch, parking_alt_km=parking_alt_km, capture=capture,
                  capture_radii_km=capture_radii_km)
-    prob = _Problem(origin, target, launch, arrival, vmax, cost, ephemeris, eta_bounds, tof_days)
+    prob = Problem(origin, target, launch, arrival, vmax, cost, ephemeris, eta_bounds, tof_days)
     y = _optimise(prob, seed=seed, popsize=popsize, maxiter=maxiter)
     if y is None:
         raise TianwenError("no one-DSM transfer could be flown between these dates; widen the windows")
