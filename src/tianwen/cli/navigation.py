@@ -20,7 +20,7 @@ def _names(text: Optional[str]) -> list:
 
 @app.command()
 def navigation(
-    mission: str = typer.Argument("tianwen-1", help="a reconstructed mission (tianwen-1, hope, mars-2020)"),
+    mission: str = typer.Argument("tianwen-1", help="a reconstructed mission (tianwen-1, hope, mars2020)"),
     stations: str = typer.Option("kashi,jiamusi", "--stations", help="the base station set, comma-separated "
                                  "(see: tianwen stations)"),
     add: Optional[str] = typer.Option(None, "--add", help="stations added to the base set, e.g. "
