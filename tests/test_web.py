@@ -251,6 +251,21 @@ def test_porkchop_compact_form_is_small_and_exact():
         assert d["variables"][k]["label"] == VARIABLES[k].label and d["variables"][k]["units"] == VARIABLES[k].units
 
 
+def test_missions_in_a_span_is_one_library_function():
+    """Issue 12: the porkchop overlay's missions come from tianwen.missions.launched_between, also used by the
+    plots. Published launch dates (UTC): Hope 2020-07-19 21:58, Tianwen-1 2020-07-23 04:41, Mars 2020
+    2020-07-30 11:50 (the catalogue's sources); Rosetta (2004-03-02) only flew past Mars and is left out."""
+    from tianwen.missions import launched_between
+
+    names = lambda *a, **k: [m.short_name for m in launched_between(*a, **k)]  # noqa: E731
+    assert names("2020-07-20", "2020-07-29") == ["Tianwen-1"]
+    assert names("2020-07-20", "2020-07-29", margin_days=1.0) == ["Hope", "Tianwen-1"]  # to 07-30 00:00
+    assert names("2020-07-20", "2020-07-29", margin_days=1.5) == ["Hope", "Tianwen-1", "Mars 2020"]
+    assert names("2020-07-19T21:58:00", "2020-07-19T21:58:00") == ["Hope"]  # both ends included
+    assert names("2004-02-01", "2004-04-01") == []
+    assert names(np.datetime64("2020-07-23T00:00:00.000000000"), np.datetime64("2020-07-24")) == ["Tianwen-1"]
+
+
 def test_compact_encoding_edge_cases():
     """The encoder keeps what the JSON form keeps in grids a porkchop rarely makes: all-NaN rows, huge values
     (a 1-day transfer's C3 is ~1e6 km^2/s^2: row differences past 2**31 units switch to 8-byte integers),
