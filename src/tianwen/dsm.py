@@ -426,7 +426,7 @@ def _objective_text(cost: Costs) -> str:
     return f"{dep}DSM + {arr}"
 
 
-def _record(prob: Problem, tl, ta, vinf, eta, cap) -> DSMTransfer:
+def transfer_record(prob: Problem, tl, ta, vinf, eta, cap) -> DSMTransfer:
     from .core.dsm import hyperbola_dv
 
     tl, ta, eta = float(tl), float(ta), float(eta)
@@ -495,7 +495,7 @@ def dsm_transfer(launch, arrival=None, *, tof_days=None, origin="earth", target=
     if y is None:
         raise TianwenError("no one-DSM transfer could be flown between these dates; widen the windows")
     tl, ta, vinf, eta = prob.y_decode(y)
-    return _record(prob, tl[0], ta[0], vinf[0], eta[0], cap)
+    return transfer_record(prob, tl[0], ta[0], vinf[0], eta[0], cap)
 
 
 def broken_plane_transfer(departure, arrival, *, origin="earth", target="mars", max_c3_km2s2=None,

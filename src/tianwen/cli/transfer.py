@@ -29,7 +29,7 @@ def _when(text: str):
 
 @app.command()
 def transfer(
-    launch: str = typer.Option(..., help="launch DATE, or a window FROM:TO (UTC)"),
+    launch: Optional[str] = typer.Option(None, help="launch DATE, or a window FROM:TO (UTC)"),
     arrive: Optional[str] = typer.Option(None, help="arrival DATE, or a window FROM:TO (UTC)"),
     tof: Optional[str] = typer.Option(None, help="instead of --arrive: flight time DAYS or MIN:MAX days"),
     dsm: bool = typer.Option(False, "--dsm", help="one deep-space manoeuvre (minimum DSM + arrival Δv)"),
@@ -44,11 +44,39 @@ def transfer(
     target: str = typer.Option("mars", help="target body"),
     ephemeris_name: str = typer.Option("de421", "--ephemeris", help="de421 or analytic"),
     seed: int = typer.Option(0, help="random seed of the global search"),
+    mission: Optional[str] = typer.Option(None, help="a mission flown with a DSM (tianwen-1): its design, rebuilt "
+                                                     "from the published burns"),
     as_json: bool = typer.Option(False, "--json", help="print JSON"),
 ):
     """A transfer: ballistic (default), with one deep-space manoeuvre (--dsm) or broken-plane (--broken-plane)."""
 
     def go():
+        if mission is not None:
+            from ..reconstruct_dsm import reconstruct_dsm
+
+            rec = reconstruct_dsm(mission, ephemeris=ephemeris_name, seed=seed).as_json()
+            if as_json:
+                typer.echo(json.dumps(rec))
+                return
+            t, fit, cap = rec["transfer"], rec["launch"]["independent_fit"], rec["capture"]
+            typer.echo(f"{rec['name']} as designed, with its deep-space manoeuvre (patched conics, {t['ephemeris']})")
+            typer.echo(f"  launch   {t['launch_utc']}  C3 {t['c3_km2s2']:.3f} km2/s2  DLA {t['dla_deg']:.2f}  "
+                       f"RLA {t['rla_deg']:.2f}   (independent fit: C3 {fit['c3_km2s2']:.3f}, DLA {fit['dla_deg']:.2f}, "
+                       f"RLA {fit['rla_deg']:.2f})")
+            for b in rec["burns"]:
+                typer.echo(f"  {b['label']:<22} {b['epoch_utc']}  {b['duration_s']:g} s at {b['thrust_n']:g} N -> "
+                           f"{b['dv_kms'] * 1000:.1f} m/s")
+            typer.echo(f"  MOI      {t['arrival_utc']}  vinf {cap['vinf_kms']:.3f} km/s  impulsive "
+                       f"{cap['dv_impulsive_kms']:.4f} km/s  finite burn {cap['finite_burn_duration_min']:.1f} min "
+                       f"(published about {cap['published_duration_min']:g} min)")
+            for d in rec["distances"]:
+                typer.echo(f"  distance from {d['from']:<5} at {d['event']:<20} {d['computed_km'] / 1e6:7.2f} million km "
+                           f"(published {d['published_km'] / 1e6:g})")
+            for a in rec["assumptions"]:
+                typer.echo(f"  assumption: {a}")
+            return
+        if launch is None:
+            fail("give --launch (or --mission)")
         if (arrive is None) == (tof is None):
             fail("give one of --arrive and --tof")
         if (capture_rp_km is None) != (capture_ra_km is None):
