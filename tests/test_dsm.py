@@ -386,3 +386,58 @@ def test_tianwen1_distances_at_the_published_dates(tw1):
         assert abs(ratio - 1.0) < (0.01 if centre == "earth" else 0.10), (event, centre)
     assert all(a for a in tw1.assumptions)  # every assumption is spelled out
     assert "Isp" in tw1.capture["assumption"]
+
+
+def test_tianwen1_orbits_after_capture_against_their_published_periods(tw1):
+    """The published orbits after MOI (tianwen-1.toml: 400 km x 10 d capture; 265 km polar orbit of 15 Feb; 280 x
+    59,000 km parking orbit of 24 Feb, "about two Martian days"; 265 x 10,700 km remote-sensing orbit of 8 Nov 2021,
+    "about 7.08 hours", China News Service citing CNSA) with their Kepler periods: the remote-sensing orbit within
+    1 % of 7.08 h (its figures have 3-4 digits), the parking orbit within 5 % of two sols (an "about" figure beside
+    a rounded 59,000 km apoapsis: 2.6 % apart)."""
+    rows = {r["label"]: r for r in tw1.phases}
+    rso, park = rows["Remote-sensing orbit"], rows["Entry into parking orbit"]
+    assert rso["period_h"] == pytest.approx(7.08, rel=0.01)
+    assert park["period_h"] == pytest.approx(2 * 88775.244 / 3600.0, rel=0.05)
+    assert [r["label"] for r in tw1.phases][0].startswith("Mars orbit insertion")
+    assert tw1.phases[0]["dv_kms"] == pytest.approx(tw1.capture["dv_impulsive_kms"], abs=1e-5)
+    assert all(r["dv_kms"] > 0 for r in tw1.phases)
+
+
+def test_tianwen1_phase_dv_from_orbit_state_vectors(tw1):
+    """The Δv between two published orbits, rebuilt from state vectors (tianwen.kepler.coe2rv, an independent
+    route from the vis-viva speeds of tianwen.reconstruct_dsm): orbits with a common line of apsides along the
+    line of nodes; burn 1 at the periapsis sets the new apoapsis, burn 2 at the new apoapsis sets the new
+    periapsis and inclination. Both sums must agree to 1 mm/s."""
+    from tianwen.bodies import BODIES
+    from tianwen.kepler import coe2rv
+
+    mu, rad = BODIES["mars"].gm_km3_s2, BODIES["mars"].radius_km
+
+    def v_at(rp, ra, inc_deg, nu):
+        rp, ra = rad + rp, rad + ra
+        e = (ra - rp) / (ra + rp)
+        r, v = coe2rv(rp * (1 + e), e, math.radians(inc_deg), 0.0, 0.0, nu, mu)
+        return np.asarray(r), np.asarray(v)
+
+    for prev, row in zip(tw1.phases, tw1.phases[1:]):
+        r0, va = v_at(prev["periapsis_alt_km"], prev["apoapsis_alt_km"], prev["inclination_deg"], 0.0)
+        _, vb = v_at(prev["periapsis_alt_km"], row["apoapsis_alt_km"], prev["inclination_deg"], 0.0)
+        r1, vc = v_at(prev["periapsis_alt_km"], row["apoapsis_alt_km"], prev["inclination_deg"], math.pi)
+        r2, vd = v_at(row["periapsis_alt_km"], row["apoapsis_alt_km"], row["inclination_deg"], math.pi)
+        assert np.linalg.norm(r1 - r2) < 1e-6 * np.linalg.norm(r1)  # the second burn is at one point
+        total = np.linalg.norm(vb - va) + np.linalg.norm(vd - vc)
+        assert total == pytest.approx(row["dv_kms"], abs=1e-5), row["label"]
+
+
+def test_cli_transfer_mission(cli):
+    """`tianwen transfer --mission tianwen-1 --json` is reconstruct_dsm's record (the launch beside the independent
+    fit, the DSM beside its burn, the capture, the orbit phases, the assumptions); Hope, which flew no DSM, is a
+    one-line error (exit 2)."""
+    r = cli("transfer", "--mission", "tianwen-1", "--json")
+    assert r.returncode == 0, r.stderr
+    rec = json.loads(r.stdout)
+    assert rec["launch"]["independent_fit"]["source"] == ["tw1-findorb"]
+    assert rec["dsm"]["dv_kms"] == pytest.approx(rec["dsm"]["burn_implied_dv_kms"], abs=1e-4)
+    assert len(rec["orbit_phases"]) == 4 and rec["assumptions"]
+    bad = cli("transfer", "--mission", "hope")
+    assert bad.returncode == 2 and "no published deep-space manoeuvre" in bad.stderr

@@ -20,6 +20,8 @@ one-DSM model of :mod:`tianwen.dsm`, from published facts only (``data/missions/
    mass budget only.
 3. **Arrival.** The capture burn into the published 400 km x 10 day orbit: impulsive, and finite
    (:func:`tianwen.arrival.finite_burn`) with the mass left after every burn before it.
+4. **After capture** (:func:`orbit_phases`): the published orbits (capture, polar, parking, remote-sensing) with
+   their periods by Kepler's third law beside the published ones, and the impulsive Δv between them.
 
 The launch C3, DLA and RLA are then compared with the independent Find_Orb fit of the escape hyperbola
 (``[escape_orbit_fit]``), the MOI duration with CNSA's "about 15 minutes", and the spacecraft's distance from the
@@ -83,6 +85,7 @@ class DSMReconstruction:
     capture: dict
     distances: list
     assumptions: list = field(default_factory=list)
+    phases: list = field(default_factory=list)
 
     @property
     def dsm_burn(self) -> Burn:
@@ -97,7 +100,8 @@ class DSMReconstruction:
                         "burn_implied_dv_kms": round(self.dsm_burn.dv_kms, 5),
                         "assumption": "the design optimum for the launch C3 at which its DSM equals the burn's "
                                       "(480 s, a published lower bound; Isp assumed)"},
-                "capture": self.capture, "distances": self.distances, "assumptions": self.assumptions}
+                "capture": self.capture, "distances": self.distances, "orbit_phases": self.phases,
+                "assumptions": self.assumptions}
 
 
 def escape_fit(name: str = "tianwen-1") -> dict:
@@ -237,4 +241,91 @@ def reconstruct_dsm(name: str = "tianwen-1", *, ephemeris: str = "de421", isp_s:
                    "Earth's centre at the published epoch",
                    "TCM dv from their burns enter the mass budget only (they correct dispersions)",
                    f"MOI periapsis at ignition + {burn_min / 2:g} min (half the published burn)", *notes]
-    return DSMReconstruction(m.name, rec, burns, escape_fit(name), capture, distances, assumptions)
+    phases = orbit_phases(name, vinf_kms=vinf)
+    return DSMReconstruction(m.name, rec, burns, escape_fit(name), capture, distances, assumptions, phases)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# After capture: the published orbits and the impulsive Δv between them
+# ---------------------------------------------------------------------------------------------------------
+
+def _speed(r, rp, ra, mu):
+    """Vis-viva speed at radius r on the orbit of periapsis and apoapsis radii rp, ra."""
+    return math.sqrt(mu * (2.0 / r - 2.0 / (rp + ra)))
+
+
+def coaxial_dv(rp1, ra1, rp2, ra2, mu, plane_change_deg: float = 0.0) -> tuple[float, float]:
+    """Two impulses between coaxial ellipses (radii km): at periapsis the apoapsis goes from ra1 to ra2, then at
+    the new apoapsis the periapsis goes from rp1 to rp2, with the plane change (deg) made there too (where the
+    speed is least). Returns (first, second) Δv, km/s."""
+    dv1 = abs(_speed(rp1, rp1, ra1, mu) - _speed(rp1, rp1, ra2, mu))
+    v1, v2 = _speed(ra2, rp1, ra2, mu), _speed(ra2, rp2, ra2, mu)
+    di = math.radians(plane_change_deg)
+    return dv1, math.sqrt(max(0.0, v1 * v1 + v2 * v2 - 2.0 * v1 * v2 * math.cos(di)))
+
+
+def orbit_phases(name: str = "tianwen-1", *, vinf_kms: float | None = None) -> list[dict]:
+    """The mission's published orbits from Mars orbit insertion on (the mission file's ``moi`` and
+    ``orbit_change`` events, then ``[[later_orbits]]``), each with its period by Kepler's third law beside the
+    published one, and the impulsive Δv from the orbit before (:func:`coaxial_dv`; MOI from ``vinf_kms`` when
+    given). Where an apoapsis or inclination is not published the row says what was assumed: an unpublished
+    apoapsis is kept from the orbit before, and a plane change is the difference of
+    inclinations, made at apoapsis; an unpublished polar inclination is the one measured later (86 deg,
+    from telemetry). Orbits flown but not published (the relay orbits of 2021) are missing, so a
+    Δv across them is a lower bound."""
+    from .arrival import apoapsis_alt_from_period, capture_dv
+    from .bodies import BODIES
+    from .missions import load_mission
+
+    m = load_mission(name)
+    mars = BODIES["mars"]
+    mu, radius = mars.gm_km3_s2, mars.radius_km
+    rows, prev = [], None
+    items = [(e.label, e.utc, e.quantities, list(e.source), str(getattr(e, "note", "") or ""))
+             for e in m.events_of("moi", "orbit_change")]
+    items += [(o["label"], o["epoch"]["utc"], o, sorted({s for q in o.values() if isinstance(q, dict)
+                                                         for s in q.get("source", [])}), o.get("note", ""))
+              for o in m.raw.get("later_orbits", [])]
+    later_inc = [float(o["inclination"]["value"]) for o in m.raw.get("later_orbits", []) if "inclination" in o]
+    polar_inc, polar_from = (later_inc[0], "the inclination measured later") if later_inc else (90.0, "90 deg")
+    for label, utc, q, source, note in items:
+        get = (lambda k: None if q.get(k) is None else float(q[k]["value"]))
+        rp_alt, ra_alt, inc = get("periapsis_altitude"), get("apoapsis_altitude"), get("inclination")
+        assumed = []
+        if rp_alt is None:
+            continue  # an adjustment with no published orbit (2021-02-20): its Δv is in the next row
+        period = q.get("period")
+        period_s = None
+        if period is not None:
+            period_s = float(period["value"]) * {"d": DAY_S, "h": 3600.0, "sol": 88775.244, "min": 60.0}[period["unit"]]
+        if ra_alt is None and period_s is not None and prev is None:
+            ra_alt = float(apoapsis_alt_from_period(rp_alt, period_s))
+            assumed.append("apoapsis from the published period")
+        elif ra_alt is None and prev is not None:
+            ra_alt = prev["apoapsis_alt_km"]
+            assumed.append("apoapsis unpublished: kept from the orbit before")
+        if inc is None and ("pole" in (label + note).lower() or "polar" in label.lower()):
+            inc = polar_inc
+            assumed.append(f"polar orbit, inclination unpublished: {polar_inc:g} deg ({polar_from})")
+        if inc is None and prev is not None:
+            inc = prev["inclination_deg"]
+            assumed.append("inclination unpublished: kept from the orbit before")
+        rp, ra = radius + rp_alt, radius + ra_alt
+        a = 0.5 * (rp + ra)
+        row = {"label": label, "epoch_utc": utc, "periapsis_alt_km": rp_alt, "apoapsis_alt_km": round(ra_alt, 1),
+               "inclination_deg": inc, "period_h": round(2.0 * math.pi * math.sqrt(a ** 3 / mu) / 3600.0, 4),
+               "published_period_h": None if period_s is None else round(period_s / 3600.0, 4), "source": source}
+        if prev is None:
+            row["dv_kms"] = None if vinf_kms is None else round(float(capture_dv(vinf_kms, rp_alt, ra_alt)), 5)
+            row["how"] = "impulsive capture at periapsis from the approach hyperbola"
+        else:
+            di = abs((inc or 0.0) - (prev["inclination_deg"] or 0.0))
+            d1, d2 = coaxial_dv(radius + prev["periapsis_alt_km"], radius + prev["apoapsis_alt_km"], rp, ra, mu, di)
+            row["dv_kms"] = round(d1 + d2, 5)
+            row["dv_burns_kms"] = [round(d1, 5), round(d2, 5)]
+            row["how"] = ("apoapsis set at periapsis, then periapsis" + (f" and a {di:g} deg plane change" if di else "")
+                          + " at the new apoapsis")
+        row["assumptions"] = assumed
+        rows.append(row)
+        prev = row
+    return rows

@@ -72,6 +72,10 @@ def transfer(
             for d in rec["distances"]:
                 typer.echo(f"  distance from {d['from']:<5} at {d['event']:<20} {d['computed_km'] / 1e6:7.2f} million km "
                            f"(published {d['published_km'] / 1e6:g})")
+            for ph in rec["orbit_phases"][1:]:
+                typer.echo(f"  orbit    {ph['epoch_utc'][:10]}  {ph['label']:<32} {ph['periapsis_alt_km']:g} x "
+                           f"{ph['apoapsis_alt_km']:g} km, {ph['inclination_deg']:g} deg, {ph['period_h']:.2f} h  "
+                           f"dv {ph['dv_kms'] * 1000:.0f} m/s")
             for a in rec["assumptions"]:
                 typer.echo(f"  assumption: {a}")
             return
