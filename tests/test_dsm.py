@@ -213,8 +213,8 @@ def test_ballistic_limit(launch, arrival):
 
 
 def test_near_the_ridge_a_dsm_beats_the_uncapped_ballistic_arc():
-    """2022-09-15 -> 2023-06-20 lies by the 180-deg ridge (173 deg; ballistic C3 ~70 km^2/s^2, arrival v-infinity ~5 km/s):
-    there the ballistic arc is no optimum even without a cap, and a DSM saves over 2 km/s. A property the ballistic
+    """2022-09-15 -> 2023-06-20 lies by the 180-deg ridge (173 deg; ballistic C3 ~70 km^2/s^2, arrival v-infinity
+    ~5 km/s): there the ballistic arc is no optimum even without a cap, and a DSM saves over 2 km/s. A property the ballistic
     limit must not be read as excluding."""
     b = transfer("earth", "mars", "2022-09-15", "2023-06-20")
     assert abs(b.transfer_angle_deg - 180.0) < 10.0 and b.c3_km2s2 > 60.0

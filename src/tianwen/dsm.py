@@ -475,16 +475,17 @@ def dsm_transfer(launch, arrival=None, *, tof_days=None, origin="earth", target=
 
     ``launch`` and ``arrival`` are each a date (fixed) or a ``(start, end)`` pair (free within it), anything
     :func:`tianwen.time.epoch` reads (UTC by default); instead of ``arrival``, ``tof_days`` (days, or a
-    ``(low, high)`` pair) bounds the flight time from the launch (pykep's "direct" encoding). The launch C3 is capped by ``max_c3_km2s2``, or by what
+    ``(low, high)`` pair) bounds the flight time from the launch (pykep's "direct" encoding). The launch C3 is
+    capped by ``max_c3_km2s2``, or by what
     ``vehicle`` delivers for ``payload_kg`` (:mod:`tianwen.launch`); without a cap the search bounds v-infinity by
     :data:`DEFAULT_VINF_MAX_KMS`. The cost minimised is DSM + the arrival term: the arrival v-infinity, or with
     ``capture=(periapsis_alt_km, apoapsis_alt_km)`` (or ``capture_radii_km=(rp_km, ra_km)``) the impulsive capture
     burn; with ``count_launch`` (or ``parking_alt_km``) the launch v-infinity (or the burn from that parking orbit)
     is added. ``eta_bounds`` bound the DSM's fraction of the flight time. ``seed`` makes the search repeatable.
 
-    >>> t = dsm_transfer("2020-07-23", "2021-02-10", max_c3_km2s2=12.0)        # doctest: +SKIP
-    >>> round(t.c3_km2s2, 3) <= 12.0
-    True
+    >>> t = dsm_transfer("2020-07-23", "2021-02-10", max_c3_km2s2=10.0)   # the ballistic arc needs C3 = 13.39
+    >>> round(t.c3_km2s2, 6), round(t.dsm_dv_total_kms, 3), round(t.total_dv_kms, 3)
+    (10.0, 0.539, 3.153)
     """
     cap = c3_cap(max_c3_km2s2, vehicle, payload_kg)
     vmax = DEFAULT_VINF_MAX_KMS if cap is None else math.sqrt(cap)

@@ -323,7 +323,8 @@ def orbit_phases(name: str = "tianwen-1", *, vinf_kms: float | None = None) -> l
             d1, d2 = coaxial_dv(radius + prev["periapsis_alt_km"], radius + prev["apoapsis_alt_km"], rp, ra, mu, di)
             row["dv_kms"] = round(d1 + d2, 5)
             row["dv_burns_kms"] = [round(d1, 5), round(d2, 5)]
-            row["how"] = ("apoapsis set at periapsis, then periapsis" + (f" and a {di:g} deg plane change" if di else "")
+            turn = f" and a {di:g} deg plane change" if di else ""
+            row["how"] = ("apoapsis set at periapsis, then periapsis" + turn
                           + " at the new apoapsis")
         row["assumptions"] = assumed
         rows.append(row)

@@ -61,7 +61,8 @@ def transfer(
             t, fit, cap = rec["transfer"], rec["launch"]["independent_fit"], rec["capture"]
             typer.echo(f"{rec['name']} as designed, with its deep-space manoeuvre (patched conics, {t['ephemeris']})")
             typer.echo(f"  launch   {t['launch_utc']}  C3 {t['c3_km2s2']:.3f} km2/s2  DLA {t['dla_deg']:.2f}  "
-                       f"RLA {t['rla_deg']:.2f}   (independent fit: C3 {fit['c3_km2s2']:.3f}, DLA {fit['dla_deg']:.2f}, "
+                       f"RLA {t['rla_deg']:.2f}   (independent fit: C3 {fit['c3_km2s2']:.3f}, "
+                       f"DLA {fit['dla_deg']:.2f}, "
                        f"RLA {fit['rla_deg']:.2f})")
             for b in rec["burns"]:
                 typer.echo(f"  {b['label']:<22} {b['epoch_utc']}  {b['duration_s']:g} s at {b['thrust_n']:g} N -> "
@@ -70,7 +71,8 @@ def transfer(
                        f"{cap['dv_impulsive_kms']:.4f} km/s  finite burn {cap['finite_burn_duration_min']:.1f} min "
                        f"(published about {cap['published_duration_min']:g} min)")
             for d in rec["distances"]:
-                typer.echo(f"  distance from {d['from']:<5} at {d['event']:<20} {d['computed_km'] / 1e6:7.2f} million km "
+                typer.echo(f"  distance from {d['from']:<5} at {d['event']:<20} "
+                           f"{d['computed_km'] / 1e6:7.2f} million km "
                            f"(published {d['published_km'] / 1e6:g})")
             for ph in rec["orbit_phases"][1:]:
                 typer.echo(f"  orbit    {ph['epoch_utc'][:10]}  {ph['label']:<32} {ph['periapsis_alt_km']:g} x "
