@@ -276,12 +276,13 @@ def porkchop_grid(departure, arrival, *, step_days: float | None = 1.0, n: tuple
     out["transfer_type"] = np.empty((nd, na), dtype=np.int8)
     out["status"] = np.empty((nd, na), dtype=np.int8)
     rows = max(1, int(chunk_cells // max(na, 1)))
-    if progress is not None:  # at least ~20 reports, so a progress bar advances smoothly
-        rows = max(1, min(rows, -(-nd // 20)))
     bounds = [(i0, min(nd, i0 + rows)) for i0 in range(0, nd, rows)]
     done = 0
     with map_tasks(scheduler, workers) as run:
         if run is None:  # in-process: each chunk is written straight into the grid
+            if progress is not None:  # at least ~20 reports, so a progress bar advances smoothly (cells are
+                rows = max(1, min(rows, -(-nd // 20)))  # independent: the chunking changes no number)
+                bounds = [(i0, min(nd, i0 + rows)) for i0 in range(0, nd, rows)]
             for i0, i1 in bounds:
                 _grid_rows(spec, i0, i1, out)
                 done += (i1 - i0) * na
