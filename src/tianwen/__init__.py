@@ -9,9 +9,9 @@ The public API, plain functions on arrays (units in names or docstrings)::
     ds = porkchop(("2020-05-01", "2020-09-30"), ("2020-12-01", "2021-10-31"))   # xarray.Dataset
 
 Every name here is a function or class of a submodule (the table below says which), imported on first use, so
-``import tianwen`` is instant. Four of them share their name with the module that defines them
-(``tianwen.lambert`` is the function :func:`tianwen.lambert.lambert`): reach those modules' other names with
-``from tianwen.lambert import SOLVERS``, not with ``import tianwen.lambert as m``.
+``import tianwen`` is instant. Some share their name with the module that defines them (``tianwen.lambert`` is
+the function :func:`tianwen.lambert.lambert`; also ``porkchop``, ``windows``, ``propagate``, ``roundtrip``):
+reach those modules' other names with ``from tianwen.lambert import SOLVERS``, not ``import tianwen.lambert as m``.
 """
 
 import sys
@@ -27,8 +27,18 @@ _EXPORTS = {
     "body": "bodies", "Body": "bodies", "BODIES": "bodies", "GM_SUN": "bodies",
     "lambert": "lambert", "max_revs": "lambert",
     "rv2coe": "kepler", "coe2rv": "kepler",
-    "porkchop": "porkchop", "transfers": "porkchop", "minima": "porkchop",
-    "windows": "windows", "find_opportunities": "windows",
+    "porkchop": "porkchop", "porkchop_grid": "porkchop", "transfers": "porkchop", "transfer": "porkchop",
+    "minima": "porkchop",
+    "windows": "windows", "find_opportunities": "windows", "next_opportunity": "windows",
+    "covered_years": "windows",
+    "launch_period": "launch", "capability_kg": "launch", "daily_windows": "launch",
+    "reachable_dla_deg": "launch",
+    "dsm_transfer": "dsm", "broken_plane_transfer": "dsm", "dsm_porkchop": "dsm",
+    "return_opportunities": "returns", "return_leg": "returns", "return_grid": "returns",
+    "roundtrip": "roundtrip",
+    "mission_entry": "landing", "landing_ellipse": "landing", "entry_corridor": "landing",
+    "compare_stations": "navigation",
+    "verify_survey": "survey", "repair_survey": "survey", "estimate_survey": "survey_plan",
     "propagate": "propagate",
     "TianwenError": "errors", "EpochError": "errors", "OutOfRangeError": "errors", "UnknownBodyError": "errors",
 }
