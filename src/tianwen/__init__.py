@@ -34,6 +34,7 @@ _EXPORTS = {
     "launch_period": "launch", "capability_kg": "launch", "daily_windows": "launch",
     "reachable_dla_deg": "launch",
     "dsm_transfer": "dsm", "broken_plane_transfer": "dsm", "dsm_porkchop": "dsm",
+    "reconstruct_dsm": "reconstruct_dsm",
     "return_opportunities": "returns", "return_leg": "returns", "return_grid": "returns",
     "roundtrip": "roundtrip",
     "mission_entry": "landing", "landing_ellipse": "landing", "entry_corridor": "landing",

@@ -54,7 +54,7 @@ def fail(message: str, code: int = 2) -> None:
 FLAGS = {"ephemeris": "--ephemeris", "year_from": "--from", "year_to": "--to", "since": "--since",
          "until": "--until", "workers": "--workers", "scheduler": "--scheduler", "step_days": "--step",
          "origin": "--origin", "target": "--target", "revs": "--revs", "targets": "--targets", "out": "--out",
-         "step_s": "--step"}
+         "step_s": "--step", "max_c3_km2s2": "--max-c3", "tof_days": "--tof", "payload_kg": "--payload-kg"}
 _TERM = re.compile(r"\b(" + "|".join(FLAGS) + r")=(\"([^\"]*)\"|'([^']*)'|([^\s,;:()]+))")
 
 
