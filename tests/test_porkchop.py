@@ -230,3 +230,33 @@ def test_cli_porkchop_bad_input(args, tmp_path, cli):
     assert p.returncode == 2, p.stderr
     assert len(p.stderr.strip().splitlines()) == 1 and "Traceback" not in p.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+def test_cli_parking_and_capture_give_the_least_total_dv(cli):
+    """Issue 14 item 5: with a parking orbit and a capture orbit the CLI adds, per type, the cell of least total
+    Δv; its Δv is the sum of the printed burns, each recomputed here from the printed v-infinities with the
+    closed-form periapsis burn (Curtis eq. 8.59: dv = sqrt(vinf² + 2 mu / rp) - v_orbit at rp)."""
+    import math
+
+    from tianwen.bodies import body
+
+    r = cli("porkchop", "--opportunity", "2028", "--step", "4", "--parking-alt-km", "200", "--capture-rp-km", "3789",
+            "--capture-ra-km", "60000", "--json")
+    assert r.returncode == 0, r.stderr
+    rows = json.loads(r.stdout)["minima"]
+    best = [m for m in rows if m.get("minimizes") == "dv_total"]
+    assert {m["type"] for m in best} == {"I", "II"}
+    c3_rows = [m for m in rows if "minimizes" not in m]
+    for m in best:
+        same_type_c3 = next(x for x in c3_rows if x["type"] == m["type"])
+        assert m["dv_total_kms"] <= same_type_c3["dv_total_kms"] + 1e-3
+        e, mars = body("earth"), body("mars")
+        rp = e.radius_km + 200.0
+        dv_dep = math.sqrt(m["c3_km2s2"] + 2 * e.gm_km3_s2 / rp) - math.sqrt(e.gm_km3_s2 / rp)
+        a = (3789.0 + 60000.0) / 2
+        dv_arr = (math.sqrt(m["vinf_arr_kms"] ** 2 + 2 * mars.gm_km3_s2 / 3789.0)
+                  - math.sqrt(mars.gm_km3_s2 * (2 / 3789.0 - 1 / a)))
+        assert abs(dv_dep - m["dv_depart_kms"]) < 2e-3 and abs(dv_arr - m["dv_arrive_kms"]) < 2e-3
+        assert abs(m["dv_depart_kms"] + m["dv_arrive_kms"] - m["dv_total_kms"]) < 2e-4
+    bad = cli("porkchop", "--opportunity", "2028", "--capture-rp-km", "3000", "--capture-ra-km", "60000")
+    assert bad.returncode == 2 and "radius" in bad.stderr

@@ -382,10 +382,11 @@ def porkchop(departure, arrival, *, step_days: float | None = 1.0, n: tuple[int,
 
 @dataclass(frozen=True)
 class Minimum:
-    """The minimum-C3 cell of one transfer type in a porkchop grid, full precision.
+    """The best cell of one transfer type in a porkchop grid (least C3, or least total Δv), full precision.
 
     ``type`` is ``"I"`` or ``"II"``; ``i``, ``j`` are the cell's departure and arrival indices; epochs are the
-    grid's coordinates (``numpy.datetime64``, in the grid's time scale).
+    grid's coordinates (``numpy.datetime64``, in the grid's time scale). The Δv fields are NaN when the grid has
+    no parking orbit / capture orbit.
     """
 
     type: str
@@ -398,26 +399,50 @@ class Minimum:
     vinf_arr_kms: float
     dla_deg: float
     rla_deg: float
+    by: str = "c3"
+    dv_depart_kms: float = float("nan")
+    dv_arrive_kms: float = float("nan")
+    dv_total_kms: float = float("nan")
 
 
-def minima(grid) -> list[Minimum]:
-    """The Type I and Type II minimum-C3 cells of a porkchop (a :class:`Grid` or its Dataset), those with a
-    solution, in that order. With ``revs = N`` the types are the N-revolution ones (``2N + 1`` and ``2N + 2``).
-    Ties go to the first cell in (departure, arrival) order."""
-    get = (lambda k: np.asarray(grid[k].values)) if hasattr(grid, "data_vars") else (lambda k: grid[k])
-    dep = np.asarray(grid["departure"].values) if hasattr(grid, "data_vars") else grid.departure
-    arr = np.asarray(grid["arrival"].values) if hasattr(grid, "data_vars") else grid.arrival
-    c3_all, ttype = get("c3"), get("transfer_type")
+def minima(grid, by: str = "c3") -> list[Minimum]:
+    """The Type I and Type II best cells of a porkchop (a :class:`Grid` or its Dataset), those with a solution, in
+    that order: least ``by`` (``"c3"``, or ``"dv_total"`` when the grid has a parking and a capture orbit). With
+    ``revs = N`` the types are the N-revolution ones (``2N + 1`` and ``2N + 2``). Ties go to the first cell in
+    (departure, arrival) order."""
+    is_ds = hasattr(grid, "data_vars")
+    names = set(grid.data_vars) if is_ds else set(grid.data)
+    if by not in ("c3", "dv_total") or by not in names:
+        raise TianwenError(f"by={by!r}: use 'c3', or 'dv_total' for a grid made with parking_alt_km and capture")
+    get = (lambda k: np.asarray(grid[k].values)) if is_ds else (lambda k: grid[k])
+    dep = np.asarray(grid["departure"].values) if is_ds else grid.departure
+    arr = np.asarray(grid["arrival"].values) if is_ds else grid.arrival
+    key_all, ttype = get(by), get("transfer_type")
+    opt = lambda k, i, j: float(get(k)[i, j]) if k in names else float("nan")  # noqa: E731
     out = []
     base = 2 * int(grid.attrs.get("revs", 0))
     for t, name in ((1, "I"), (2, "II")):
-        c3 = np.where(ttype == base + t, c3_all, np.nan)
-        if not np.isfinite(c3).any():
+        key = np.where(ttype == base + t, key_all, np.nan)
+        if not np.isfinite(key).any():
             continue
-        i, j = np.unravel_index(int(np.nanargmin(c3)), c3.shape)
-        out.append(Minimum(name, int(i), int(j), dep[i], arr[j], float(get("tof")[i, j]), float(c3[i, j]),
-                           float(get("vinf_arr")[i, j]), float(get("dla")[i, j]), float(get("rla")[i, j])))
+        i, j = np.unravel_index(int(np.nanargmin(key)), key.shape)
+        out.append(Minimum(name, int(i), int(j), dep[i], arr[j], float(get("tof")[i, j]), float(get("c3")[i, j]),
+                           float(get("vinf_arr")[i, j]), float(get("dla")[i, j]), float(get("rla")[i, j]), by,
+                           opt("dv_depart", i, j), opt("dv_arrive", i, j), opt("dv_total", i, j)))
     return out
+
+
+def capture_altitudes(target, periapsis_radius_km: float, apoapsis_radius_km: float) -> tuple[float, float]:
+    """A capture orbit given by its periapsis and apoapsis radii (km from the target's centre), as the
+    ``capture=(periapsis_alt_km, apoapsis_alt_km)`` that :func:`porkchop` takes (altitudes over the mean radius)."""
+    radius = _body(target).radius_km
+    rp, ra = float(periapsis_radius_km), float(apoapsis_radius_km)
+    if not (math.isfinite(rp) and rp > radius):
+        raise TianwenError(f"capture periapsis radius {rp!r} km must exceed {_body(target).name}'s radius "
+                           f"{radius} km")
+    if not (math.isfinite(ra) and ra >= rp):
+        raise TianwenError(f"capture apoapsis radius {ra!r} km must be at least the periapsis radius {rp} km")
+    return rp - radius, ra - radius
 
 
 @dataclass(frozen=True)

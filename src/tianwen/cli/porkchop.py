@@ -27,8 +27,17 @@ def porkchop(
     as_json: bool = typer.Option(False, "--json", help="print the type I/II minima as JSON"),
     scheduler: Optional[str] = typer.Option(None, help="Dask scheduler address, e.g. tcp://HOST:8786 (default: $TIANWEN_SCHEDULER)"),
     workers: Optional[int] = typer.Option(None, help="start a local Dask cluster of N worker processes for this run"),
+    parking_alt_km: Optional[float] = typer.Option(None, "--parking-alt-km", help="circular parking orbit altitude "
+                                                   "at the origin, km: adds the departure burn"),
+    capture_rp_km: Optional[float] = typer.Option(None, "--capture-rp-km", help="capture orbit periapsis radius, km"),
+    capture_ra_km: Optional[float] = typer.Option(None, "--capture-ra-km", help="capture orbit apoapsis radius, km"),
+    revs: int = typer.Option(0, help="complete revolutions of the transfer (multi-revolution Lambert)"),
+    branch: str = typer.Option("left", help="left or right: which of the two N-revolution solutions"),
 ):
-    """Porkchop plot of launch energy C3 and arrival v-infinity (default: the next Earth–Mars opportunity)."""
+    """Porkchop plot of launch energy C3 and arrival v-infinity (default: the next Earth–Mars opportunity).
+
+    Example: tianwen porkchop --opportunity 2028 --parking-alt-km 200 --capture-rp-km 3789 --capture-ra-km 60000
+    """
 
     def go():
         from ..porkchop import minima, porkchop_grid
@@ -46,14 +55,24 @@ def porkchop(
             label = None
         else:
             dep, arr, label = plot_window(opportunity or "next", origin=origin, target=target, ephemeris=ephemeris_name)
+        if (capture_rp_km is None) != (capture_ra_km is None):
+            fail("give both --capture-rp-km and --capture-ra-km, or neither")
+        capture = None
+        if capture_rp_km is not None:
+            from ..porkchop import capture_altitudes
+
+            capture = capture_altitudes(target, capture_rp_km, capture_ra_km)
         bar = progress_bar("porkchop", "cells", quiet=as_json)
         try:
             grid = porkchop_grid(dep, arr, step_days=step, origin=origin, target=target, ephemeris=ephemeris_name,
-                                 progress=bar, scheduler=scheduler, workers=workers)
+                                 progress=bar, scheduler=scheduler, workers=workers, revs=revs, branch=branch,
+                                 parking_alt_km=parking_alt_km, capture=capture)
         finally:
             if bar is not None:
                 bar.close()
         rows = minima_json(grid)
+        if "dv_total" in grid.data:
+            rows += minima_json(grid, by="dv_total")
         if out:
             from ..plots import save_porkchop
 
@@ -68,9 +87,12 @@ def porkchop(
                    f"departures {str(grid.departure[0])[:10]}..{str(grid.departure[-1])[:10]}, "
                    f"arrivals {str(grid.arrival[0])[:10]}..{str(grid.arrival[-1])[:10]}")
         for m in rows:
-            typer.echo(f"  Type {m['type']:<2} min C3 {m['c3_km2s2']:7.3f} km2/s2  launch {m['launch']}  "
+            what = "min dv, C3" if m.get("minimizes") == "dv_total" else "min C3"
+            dv = (f"  dv {m['dv_depart_kms']:.3f} + {m['dv_arrive_kms']:.3f} = {m['dv_total_kms']:.3f} km/s"
+                  if "dv_total_kms" in m else "")
+            typer.echo(f"  Type {m['type']:<2} {what} {m['c3_km2s2']:7.3f} km2/s2  launch {m['launch']}  "
                        f"arrive {m['arrival']}  TOF {m['tof_days']:5.0f} d  vinf_arr {m['vinf_arr_kms']:.3f} km/s  "
-                       f"DLA {m['dla_deg']:6.2f}  RLA {m['rla_deg']:6.2f}")
+                       f"DLA {m['dla_deg']:6.2f}  RLA {m['rla_deg']:6.2f}{dv}")
         if out:
             typer.echo(f"wrote {out}")
 
@@ -78,14 +100,24 @@ def porkchop(
 
 
 
-def minima_json(grid) -> list:
+def minima_json(grid, by: str = "c3") -> list:
     """The library's minima (:func:`tianwen.porkchop.minima`, of a Grid or Dataset), rounded for printing."""
+    import math
+
     from ..porkchop import minima
 
-    return [{"type": m.type, "launch": str(m.departure)[:10], "arrival": str(m.arrival)[:10],
-             "tof_days": round(m.tof_days, 2), "c3_km2s2": round(m.c3_km2s2, 3),
-             "vinf_arr_kms": round(m.vinf_arr_kms, 4), "dla_deg": round(m.dla_deg, 2), "rla_deg": round(m.rla_deg, 2)}
-            for m in minima(grid)]
+    rows = []
+    for m in minima(grid, by=by):
+        row = {"type": m.type, "launch": str(m.departure)[:10], "arrival": str(m.arrival)[:10],
+               "tof_days": round(m.tof_days, 2), "c3_km2s2": round(m.c3_km2s2, 3),
+               "vinf_arr_kms": round(m.vinf_arr_kms, 4), "dla_deg": round(m.dla_deg, 2), "rla_deg": round(m.rla_deg, 2)}
+        if by != "c3":
+            row["minimizes"] = by
+        for key in ("dv_depart_kms", "dv_arrive_kms", "dv_total_kms"):
+            if not math.isnan(getattr(m, key)):
+                row[key] = round(getattr(m, key), 4)
+        rows.append(row)
+    return rows
 
 
 @app.command()
