@@ -11,6 +11,10 @@ route                       what it answers
 ``GET  /api/limits``        the limits below (:mod:`tianwen.web.limits`)
 ``POST /api/porkchop``      porkchop grid of an opportunity or of two windows (:func:`tianwen.porkchop`),
                             compact by default, plain JSON lists with ``Accept: application/json``
+``POST /api/porkchop/steps`` the grid steps the page offers, each with its cell count and whether it fits
+``POST /api/porkchop/csv``  the porkchop as a CSV file, ``POST /api/porkchop/nc`` as NetCDF (both written by
+                            :func:`tianwen.plots.save_porkchop`)
+``POST /api/opportunities`` the opportunities of the years the ephemeris covers, and the next one
 ``POST /api/transfer``      one transfer: numbers, Lambert arc propagated two-body, planets' orbits
 ``POST /api/transfer/oem``  that arc as a CCSDS OEM 2.0 file
 ``POST /api/windows``       launch-window survey (:func:`tianwen.windows.windows`)
@@ -333,6 +337,39 @@ def create_app(limits: Limits | None = None, *, pool: Pool | None = None, allowe
             accept = request.headers.get("accept", "")
             format = "json" if "application/json" in accept and COMPACT_MEDIA_TYPE not in accept else "compact"
         return await compute(request, "porkchop", dict(body.model_dump(mode="json"), format=format))
+
+    @app.post("/api/porkchop/steps", response_model=m.PorkchopSteps, responses=_ERRORS, tags=["design"])
+    async def porkchop_steps(request: Request, body: m.PorkchopRequest):
+        """The grid steps the page offers for this porkchop (its ``step_days`` ignored): each one's grid shape
+        and cell count, and whether it is within this server's ``max_cells``. Nothing is computed."""
+        return await compute(request, "porkchop_steps", body.model_dump(mode="json"))
+
+    def _file_route(suffix: str, media: str, what: str):
+        async def route(request: Request, body: m.PorkchopRequest):
+            if body.n is not None and max(body.n) > limits.max_axis_points:
+                return _error(422, f"n = {list(body.n)}: at most {limits.max_axis_points} points on an axis")
+            resp = await compute(request, "porkchop_file", dict(body.model_dump(mode="json"), suffix=suffix))
+            if resp.status_code == 200:
+                which = body.opportunity if body.opportunity is not None else body.departure.start[:10]
+                name = f"tianwen_porkchop_{body.origin}_{body.target}_{which}{suffix}"
+                resp.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+            return resp
+
+        route.__name__ = f"porkchop_{suffix[1:]}"
+        route.__doc__ = (f"The porkchop of this request as {what}, written by the library "
+                         f"(:func:`tianwen.plots.save_porkchop` with a ``{suffix}`` name), sent as a download.")
+        app.post(f"/api/porkchop/{suffix[1:]}", response_class=Response, tags=["design"],
+                 responses={**_ERRORS, 200: {"content": {media: {}}, "description": what}})(route)
+
+    _file_route(".csv", "text/csv", "a CSV file (one row per cell)")
+    _file_route(".nc", "application/x-netcdf", "a NetCDF file (the xarray Dataset)")
+
+    @app.post("/api/opportunities", response_model=m.OpportunitiesResponse, responses=_ERRORS, tags=["design"])
+    async def opportunities(request: Request, body: m.OpportunitiesRequest):
+        """The opportunities (year and minimum-C3 launch date) of the years the ephemeris covers
+        (:func:`tianwen.windows.find_opportunities`, :func:`tianwen.windows.covered_years`; at most
+        ``max_opportunity_years`` around today), and the next one (:func:`tianwen.windows.next_opportunity`)."""
+        return await compute(request, "opportunities", body.model_dump(mode="json"))
 
     @app.post("/api/transfer", response_model=m.TransferResponse, responses=_ERRORS, tags=["design"])
     async def transfer(request: Request, body: m.TransferRequest):

@@ -146,22 +146,29 @@ def _check_window(a, b, what: str, limits: dict) -> None:
                            f"{limits['max_window_days']:.0f} days; split it or narrow it")
 
 
-def porkchop(params: dict, limits: dict) -> tuple[str, dict] | dict:
-    """Porkchop grid (:func:`tianwen.porkchop.porkchop`) of an opportunity (:func:`tianwen.windows.plot_window`)
-    or of explicit windows; every variable of the Dataset, indexed ``[departure][arrival]``, in the encoding
-    ``params["format"]`` names (``compact`` by default, or ``json``; see the module docstring)."""
-    from ..missions import OVERLAY_MARGIN_DAYS, launched_between
-    from ..porkchop import BYTES_PER_CELL, VARIABLES, grid_shape, minima, porkchop_grid
+#: The grid steps the page offers (days); :func:`porkchop_steps` says which fit this server's cell limit.
+STEP_CHOICES_DAYS = (0.5, 1.0, 2.0, 5.0)
+
+
+def _windows_of(params: dict) -> tuple[str, str, tuple, tuple, str | None]:
+    """(origin, target, departure window, arrival window, opportunity label) of a porkchop request."""
     from ..windows import plot_window
 
     origin, target = _body_names(params["origin"], params["target"])
-    eph = params["ephemeris"]
-    label = None
     if params.get("opportunity") is not None:
-        dep, arr, label = plot_window(params["opportunity"], origin=origin, target=target, ephemeris=eph)
-    else:
-        dep = (params["departure"]["start"], params["departure"]["end"])
-        arr = (params["arrival"]["start"], params["arrival"]["end"])
+        dep, arr, label = plot_window(params["opportunity"], origin=origin, target=target,
+                                      ephemeris=params["ephemeris"])
+        return origin, target, tuple(dep), tuple(arr), label
+    return (origin, target, (params["departure"]["start"], params["departure"]["end"]),
+            (params["arrival"]["start"], params["arrival"]["end"]), None)
+
+
+def _grid(params: dict, limits: dict):
+    """The library's porkchop grid (:func:`tianwen.porkchop.porkchop_grid`) for a request, after the server's
+    limits: ``(grid, origin, target, departure window, arrival window, opportunity label)``."""
+    from ..porkchop import BYTES_PER_CELL, grid_shape, porkchop_grid
+
+    origin, target, dep, arr, label = _windows_of(params)
     step = params.get("step_days", 1.0)
     n = None if params.get("n") is None else tuple(params["n"])
     nd, na = grid_shape(dep, arr, step_days=None if n is not None else step, n=n)
@@ -176,10 +183,82 @@ def porkchop(params: dict, limits: dict) -> tuple[str, dict] | dict:
     capture = params.get("capture")
     grid = porkchop_grid(dep, arr, step_days=None if n is not None else step, n=n, origin=origin, target=target,
                          revs=params.get("revs", 0), prograde=params.get("prograde", True),
-                         branch=params.get("branch", "left"), ephemeris=eph,
+                         branch=params.get("branch", "left"), ephemeris=params["ephemeris"],
                          parking_alt_km=params.get("parking_alt_km"),
                          capture=None if capture is None else (capture["periapsis_alt_km"], capture["apoapsis_alt_km"]),
                          max_bytes=(cap + 1) * BYTES_PER_CELL)
+    return grid, origin, target, dep, arr, label
+
+
+def porkchop_steps(params: dict, limits: dict) -> dict:
+    """For a porkchop request (its ``step_days`` ignored): the windows it frames and, for each step of
+    :data:`STEP_CHOICES_DAYS`, the grid's shape (:func:`tianwen.porkchop.grid_shape`, nothing computed) and
+    whether it fits this server's ``max_cells``."""
+    from ..porkchop import grid_shape
+
+    origin, target, dep, arr, label = _windows_of(params)
+    cap = int(limits["max_cells"])
+    steps = []
+    for step in STEP_CHOICES_DAYS:
+        nd, na = grid_shape(dep, arr, step_days=step)
+        steps.append({"step_days": step, "shape": [nd, na], "cells": nd * na, "allowed": nd * na <= cap})
+    return {"origin": origin, "target": target, "opportunity": label, "departure_window": list(dep),
+            "arrival_window": list(arr), "max_cells": cap, "steps": steps}
+
+
+def porkchop_file(params: dict, limits: dict) -> tuple[str, bytes]:
+    """The porkchop of a request as a file, written by the library's :func:`tianwen.plots.save_porkchop`
+    (``params["suffix"]``: ``.csv`` or ``.nc``) into a temporary folder and read back: ``(media type, bytes)``."""
+    import os
+    import tempfile
+
+    from ..plots import save_porkchop
+
+    suffix = params["suffix"]
+    grid, _, _, _, _, label = _grid(params, limits)
+    with tempfile.TemporaryDirectory(prefix="tianwen-web-") as folder:
+        path = os.path.join(folder, "porkchop" + suffix)
+        save_porkchop(grid.to_dataset(), path, label=label)
+        with open(path, "rb") as f:
+            raw = f.read()
+    return ("text/csv; charset=utf-8" if suffix == ".csv" else "application/x-netcdf"), raw
+
+
+def opportunities(params: dict, limits: dict) -> dict:
+    """The opportunities the page offers (:func:`tianwen.windows.find_opportunities` over the years the ephemeris
+    covers, :func:`tianwen.windows.covered_years`, at most ``max_opportunity_years`` of them around today) and
+    the next one still ahead (:func:`tianwen.windows.next_opportunity`), or null when the span holds none."""
+    import datetime as _dt
+
+    from ..windows import covered_years, find_opportunities, next_opportunity
+
+    origin, target = _body_names(params["origin"], params["target"])
+    eph = params["ephemeris"]
+    first, last = covered_years(origin=origin, target=target, ephemeris=eph)
+    span = int(limits["max_opportunity_years"])
+    if last - first + 1 > span:
+        year = _dt.datetime.now(_dt.timezone.utc).year
+        lo = min(max(first, year - span // 2), last - span + 1)
+        first, last = lo, lo + span - 1
+    found = find_opportunities(first, last, origin=origin, target=target, ephemeris=eph) if first <= last else []
+    rows = [{"year": int(t.date()[:4]), "date_tdb": t.date()} for t in found]
+    try:
+        nxt = next_opportunity(origin=origin, target=target, ephemeris=eph)
+        nxt_row = {"year": int(nxt.date()[:4]), "date_tdb": nxt.date()}
+    except TianwenError:
+        nxt_row = None
+    return {"origin": origin, "target": target, "ephemeris": eph, "year_from": first, "year_to": last,
+            "opportunities": rows, "next": nxt_row}
+
+
+def porkchop(params: dict, limits: dict) -> tuple[str, dict] | dict:
+    """Porkchop grid (:func:`tianwen.porkchop.porkchop`) of an opportunity (:func:`tianwen.windows.plot_window`)
+    or of explicit windows; every variable of the Dataset, indexed ``[departure][arrival]``, in the encoding
+    ``params["format"]`` names (``compact`` by default, or ``json``; see the module docstring)."""
+    from ..missions import OVERLAY_MARGIN_DAYS, launched_between
+    from ..porkchop import VARIABLES, minima
+
+    grid, origin, target, dep, arr, label = _grid(params, limits)
     compact = params.get("format", "compact") == "compact"
     names = list(grid.data)
     variables = {}

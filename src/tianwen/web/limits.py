@@ -15,9 +15,12 @@ limit                      default      why
 ``max_history_years``      100          span of a mission-history request (the whole catalogue, 1960-2025)
 ``max_points``             2 000        points on a transfer's trajectory or on a planet's orbit, or epochs of
                                         a tracking-geometry request
-``max_pass_days``          60           span over which station passes are listed (geometry view)
+``max_pass_days``          400          span over which station passes are listed (geometry view; a Mars
+                                        cruise's 300 days of passes take ~2 s)
 ``max_geometry_days``      3 660        span of a tracking-geometry request (10 years)
 ``max_oem_lines``          20 000       data lines of a mission's OEM download (a smaller step is refused)
+``max_opportunity_years``  250          years of opportunities the page's list offers (around today; DE421
+                                        covers 150 Earth–Mars years, tabled; other cases are scanned, ~4 s)
 ``processes``              CPUs, <= 4   compute processes: the bound on concurrent computations
 ``timeout_s``              60           a computation running longer is killed, its process replaced: 504
 ``queue_timeout_s``        60           a request waiting longer than this for a free process: 503
@@ -46,9 +49,10 @@ class Limits:
     max_windows_years: int = 20
     max_history_years: int = 100
     max_points: int = 2000
-    max_pass_days: float = 60.0
+    max_pass_days: float = 400.0
     max_geometry_days: float = 3660.0
     max_oem_lines: int = 20_000
+    max_opportunity_years: int = 250
     processes: int = 0  # 0: one per CPU, at most 4
     timeout_s: float = 60.0
     queue_timeout_s: float = 60.0
@@ -74,5 +78,5 @@ class Limits:
     def for_workers(self) -> dict:
         """The limits the compute functions check (the rest are the server's)."""
         keys = ("max_cells", "max_window_days", "max_axis_points", "max_windows_years", "max_history_years",
-                "max_points", "max_pass_days", "max_geometry_days", "max_oem_lines")
+                "max_points", "max_pass_days", "max_geometry_days", "max_oem_lines", "max_opportunity_years")
         return {k: getattr(self, k) for k in keys}

@@ -86,6 +86,14 @@ class PorkchopRequest(_Request):
         return self
 
 
+class OpportunitiesRequest(_Request):
+    """The opportunities of a pair of bodies in an ephemeris (the page's year list)."""
+
+    origin: Body = "earth"
+    target: Body = "mars"
+    ephemeris: Ephemeris = "de421"
+
+
 class TransferRequest(_Request):
     """One ballistic transfer (a porkchop cell): departure and either arrival or tof_days."""
 
@@ -350,6 +358,39 @@ class HistorySummary(BaseModel):
 class HistoryResponse(BaseModel):
     opportunities: list[HistoryOpportunity]
     summary: HistorySummary
+
+
+class OpportunityRow(BaseModel):
+    year: int = Field(description="year of the opportunity's minimum-C3 launch date (the `opportunity` to ask for)")
+    date_tdb: str = Field(description="its minimum-C3 launch date on the 4-day scan grid (TDB)")
+
+
+class OpportunitiesResponse(BaseModel):
+    origin: str
+    target: str
+    ephemeris: str
+    year_from: int = Field(description="first year searched (covered by the ephemeris)")
+    year_to: int
+    opportunities: list[OpportunityRow]
+    next: Optional[OpportunityRow] = Field(description="the first opportunity whose best launch date is today or "
+                                                       "later (tianwen.windows.next_opportunity), or null")
+
+
+class StepChoice(BaseModel):
+    step_days: float
+    shape: list[int] = Field(description="(departure, arrival) points")
+    cells: int
+    allowed: bool = Field(description="cells <= this server's max_cells")
+
+
+class PorkchopSteps(BaseModel):
+    origin: str
+    target: str
+    opportunity: Optional[str] = None
+    departure_window: list[str]
+    arrival_window: list[str]
+    max_cells: int
+    steps: list[StepChoice]
 
 
 class Health(BaseModel):

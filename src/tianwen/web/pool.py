@@ -85,10 +85,13 @@ class Result:
 
 
 def _encode(value) -> tuple[str, bytes]:
-    """(media type, body) of a compute function's result: text, a JSON value, or ``(media type, JSON value)``."""
+    """(media type, body) of a compute function's result: text, a JSON value, or ``(media type, JSON value)``, or
+    ``(media type, bytes)`` (a file, sent as it is)."""
     media = "application/json"
     if isinstance(value, tuple):
         media, value = value
+    if isinstance(value, (bytes, bytearray)):
+        return media, bytes(value)
     if isinstance(value, str):
         return "text/plain; charset=utf-8", value.encode()
     return media, json.dumps(value, allow_nan=False, separators=(",", ":")).encode()
