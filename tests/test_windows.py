@@ -224,3 +224,16 @@ def test_next_is_the_first_opportunity_still_ahead():
 
     assert next_opportunity("2026-12-06").date()[:4] == "2028"
     assert next_opportunity("2026-10-01").date()[:4] == "2026"
+
+
+def test_windows_flags_a_dla_beyond_the_sites_reach(cli):
+    """Issue 14: the 2033 Type I minimum-C3 transfer needs DLA -55.5 deg. Satish Dhawan (13.7 deg N) with its
+    southward-only azimuths reaches |DLA| <= 51.4 deg (cos i = cos(lat) sin(az), data/launch_sites.md), so the row
+    is flagged there; from Cape Canaveral (reach 59.8 deg, its published ~57 deg inclination limit) it is not."""
+    r = cli("windows", "--from", "2033", "--to", "2033", "--site", "satish-dhawan", "--json")
+    assert r.returncode == 0, r.stderr
+    row = next(x for x in json.loads(r.stdout) if x["type"] == "I" and x["minimizes"] == "c3")
+    assert row["dla_deg"] < -55 and row["dla_reachable"] is False
+    r = cli("windows", "--from", "2033", "--to", "2033", "--site", "ksc", "--json")
+    row = next(x for x in json.loads(r.stdout) if x["type"] == "I" and x["minimizes"] == "c3")
+    assert row["dla_reachable"] is True

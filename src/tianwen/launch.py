@@ -235,6 +235,11 @@ class LaunchSite:
         i = inclination_deg(self.latitude_deg, self._azimuths())
         return float(np.minimum(i, 180.0 - i).max())
 
+    def reaches_dla(self, dla_deg) -> np.ndarray:
+        """Whether a launch asymptote of declination ``dla_deg`` is within this site's reach (|DLA| <=
+        :meth:`dla_reach_deg`)."""
+        return np.abs(np.asarray(dla_deg, dtype=float)) <= self.dla_reach_deg()
+
     def as_json(self) -> dict:
         return asdict(self)
 

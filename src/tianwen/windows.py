@@ -85,6 +85,13 @@ class Transfer:
     note: str | None = None
     launch_tdb_jd: float = float("nan")
 
+    def is_past(self, today=None) -> bool:
+        """True when this optimum's launch date is before ``today`` (default: now, UTC)."""
+        import datetime as _dt
+
+        now = _epoch(today if today is not None else _dt.datetime.now(_dt.timezone.utc)).to("tdb")
+        return self.launch_tdb_jd < float(now.jd)
+
     def as_json(self) -> dict:
         d = asdict(self)
         d.pop("launch_tdb_jd")

@@ -130,23 +130,73 @@ def windows(
     as_json: bool = typer.Option(False, "--json", help="print JSON"),
     scheduler: Optional[str] = typer.Option(None, help="Dask scheduler address, e.g. tcp://HOST:8786 (default: $TIANWEN_SCHEDULER)"),
     workers: Optional[int] = typer.Option(None, help="start a local Dask cluster of N worker processes for this run"),
+    vehicle: Optional[str] = typer.Option(None, help="launch vehicle (with --site and --payload-kg): each "
+                                          "opportunity's launch period"),
+    site: Optional[str] = typer.Option(None, help="launch site: flags a DLA beyond its reach"),
+    payload_kg: Optional[float] = typer.Option(None, "--payload-kg", help="injected mass, kg"),
 ):
-    """Every launch opportunity in the span, with its refined minimum-C3 and minimum-v-infinity transfers."""
+    """Every launch opportunity in the span, with its refined minimum-C3 and minimum-v-infinity transfers.
+
+    Example: tianwen windows --from 2026 --to 2035 --vehicle atlas-v-541 --site ksc --payload-kg 4000
+    """
 
     def go():
+        from ..errors import TianwenError
         from ..windows import windows as survey
 
+        if (vehicle is None) != (payload_kg is None) or (vehicle is not None and site is None):
+            fail("give --vehicle, --site and --payload-kg together (or --site alone for the DLA check)")
+        launch_site = None
+        if site is not None:
+            from ..launch import site as lookup_site, vehicle as lookup_vehicle
+
+            launch_site = lookup_site(site)
+            if vehicle is not None:
+                lookup_vehicle(vehicle)
         rows = survey(year_from, year_to, origin=origin, target=target, ephemeris=ephemeris_name,
                       scheduler=scheduler, workers=workers)
+        periods = {}
+        if vehicle is not None:
+            from ..launch import launch_period
+
+            for opp in sorted({r.opportunity for r in rows}):
+                try:
+                    periods[opp] = launch_period(opp, vehicle, site, payload_kg, target=target,
+                                                 ephemeris=ephemeris_name).as_json()
+                except TianwenError as exc:
+                    periods[opp] = {"infeasible": str(exc)}
         if as_json:
-            typer.echo(json.dumps([r.as_json() for r in rows]))
+            out = []
+            for r in rows:
+                d = r.as_json()
+                if r.is_past():
+                    d["past"] = True
+                if launch_site is not None:
+                    d["dla_reachable"] = bool(launch_site.reaches_dla(r.dla_deg))
+                if r.opportunity in periods:
+                    p = periods[r.opportunity]
+                    d["launch_period"] = ({"open_utc": p["open_utc"], "close_utc": p["close_utc"],
+                                           "design_c3_km2s2": p["design_c3_km2s2"]} if "open_utc" in p else p)
+                out.append(d)
+            typer.echo(json.dumps(out))
             return
         typer.echo(f"{'opp':>5} {'type':>4} {'minimizes':>9} {'launch':>11} {'arrival':>11} {'TOF d':>7} "
                    f"{'C3':>8} {'vinf_arr':>8} {'DLA':>7} {'RLA':>7}")
         for r in rows:
+            flags = [r.note] if r.note else []
+            if r.is_past():
+                flags.append("launch date past")
+            if launch_site is not None and not launch_site.reaches_dla(r.dla_deg):
+                flags.append(f"DLA beyond {launch_site.name}'s reach of {launch_site.dla_reach_deg():.1f} deg")
             typer.echo(f"{r.opportunity:>5} {r.type:>4} {r.minimizes:>9} {r.launch:>11} {r.arrival:>11} "
                        f"{r.tof_days:7.1f} {r.c3_km2s2:8.3f} {r.vinf_arr_kms:8.4f} {r.dla_deg:7.2f} {r.rla_deg:7.2f}"
-                       + (f"  ({r.note})" if r.note else ""))
+                       + (f"  ({'; '.join(flags)})" if flags else ""))
+        for opp, p in periods.items():
+            if "open_utc" in p:
+                typer.echo(f"{opp}: launch period {p['open_utc'][:10]} .. {p['close_utc'][:10]} for {payload_kg:g} kg "
+                           f"on {p['vehicle']} from {p['site']}, design C3 {p['design_c3_km2s2']:.2f} km2/s2")
+            else:
+                typer.echo(f"{opp}: no launch period: {p['infeasible']}")
 
     run(go)
 
