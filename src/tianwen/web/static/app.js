@@ -10,7 +10,10 @@ const BODY_COLOURS = { earth: "#1f77b4", emb: "#1f77b4", mars: "#d62728", venus:
 const PLOT_CONFIG = { responsive: true, displaylogo: false, modeBarButtonsToRemove: ["lasso2d", "select2d"] };
 
 const $ = (id) => document.getElementById(id);
-const state = { porkchop: null, transfer: null, transferRequest: null, history: null, health: null, limits: null };
+const state = { porkchop: null, porkchopRequest: null, transfer: null, transferRequest: null, history: null,
+                health: null, limits: null, opportunities: null, steps: null,
+                generation: 0,      // bumped on every change of the settings: late answers for older ones are dropped
+                transferSeq: 0 };   // the same for transfers
 window.tianwen = { state };  // for the browser tests and the curious
 
 // ---------------------------------------------------------------------------------------------------------
@@ -21,7 +24,7 @@ class ApiError extends Error {
   constructor(status, detail) { super(detail); this.status = status; }
 }
 
-async function api(path, body, { text = false, accept = text ? "text/plain" : "application/json" } = {}) {
+async function api(path, body, { text = false, blob = false, accept = text ? "text/plain" : "application/json" } = {}) {
   const init = body === undefined ? { headers: { "Accept": accept } } : {
     method: "POST", headers: { "Content-Type": "application/json", "Accept": accept }, body: JSON.stringify(body) };
   let resp;
@@ -35,7 +38,7 @@ async function api(path, body, { text = false, accept = text ? "text/plain" : "a
     try { detail = (await resp.json()).detail || detail; } catch (e) { /* not JSON */ }
     throw new ApiError(resp.status, detail);
   }
-  return text ? resp.text() : resp.json();
+  return blob ? resp.blob() : text ? resp.text() : resp.json();
 }
 
 const narrow = () => window.matchMedia("(max-width: 760px)").matches;
@@ -158,16 +161,117 @@ const nameOf = (label) => label.replace(/ \([^)]*\)$/, "");
 // porkchop
 // ---------------------------------------------------------------------------------------------------------
 
-function fillOpportunities() {
+// The opportunities of this pair of bodies in this ephemeris (POST /api/opportunities): only their years are
+// offered, the next one (tianwen.windows.next_opportunity) selected.
+async function loadOpportunities() {
+  const gen = state.generation;
   const sel = $("opportunity");
-  const next = document.createElement("option");
-  next.value = "next"; next.textContent = "next";
-  sel.appendChild(next);
-  for (let y = 1960; y <= 2050; y++) {
-    const o = document.createElement("option");
-    o.value = String(y); o.textContent = String(y);
-    if (y === 2020) o.selected = true;
-    sel.appendChild(o);
+  const want = params();
+  $("opp-note").textContent = "loading the opportunities…";
+  try {
+    const o = await api("/api/opportunities", want);
+    if (gen !== state.generation && JSON.stringify(params()) !== JSON.stringify(want)) return null;
+    state.opportunities = o;
+    const keep = sel.value;
+    sel.innerHTML = "";
+    for (const row of o.opportunities) {
+      const opt = document.createElement("option");
+      const next = o.next && o.next.year === row.year;
+      opt.value = String(row.year);
+      opt.textContent = `${row.year} (${row.date_tdb}${next ? ", next" : ""})`;
+      sel.appendChild(opt);
+    }
+    const years = o.opportunities.map((r) => String(r.year));
+    sel.value = o.next && years.includes(String(o.next.year)) ? String(o.next.year)
+      : years.includes(keep) ? keep : years[years.length - 1] || "";
+    $("opp-note").textContent = o.opportunities.length
+      ? `${o.opportunities.length} ${o.origin}–${o.target} opportunities, ${o.year_from}–${o.year_to}`
+        + (o.next ? `; the next: ${o.next.date_tdb}.` : "; none still ahead in this ephemeris.")
+      : `no ${o.origin}–${o.target} opportunity in ${o.year_from}–${o.year_to} (${o.ephemeris}); use my dates.`;
+    return o;
+  } catch (e) {
+    $("opp-note").textContent = e.message;
+    return null;
+  }
+}
+
+const STEP_NAMES = { "0.5": "½ day", "1": "1 day", "2": "2 days", "5": "5 days" };
+
+// Each grid step with its cell count (POST /api/porkchop/steps); a step over the server's cell limit is
+// disabled, and the selection moves to the finest step that fits.
+async function refreshSteps() {
+  const gen = state.generation;
+  const body = porkchopRequest();
+  delete body.step_days;
+  const sel = $("step");
+  if (body.opportunity !== undefined && !body.opportunity) return;
+  if (body.departure && !datesValid()) { $("step-note").textContent = "dates must be YYYY-MM-DD (UTC)"; return; }
+  try {
+    const r = await api("/api/porkchop/steps", body);
+    if (gen !== state.generation) return;
+    state.steps = r;
+    for (const st of r.steps) {
+      const opt = [...sel.options].find((o) => Number(o.value) === st.step_days);
+      if (!opt) continue;
+      opt.disabled = !st.allowed;
+      opt.textContent = `${STEP_NAMES[opt.value] || opt.value + " days"} · ${st.cells.toLocaleString("en")} cells`
+        + (st.allowed ? "" : " (over the limit)");
+    }
+    if (sel.selectedOptions[0] && sel.selectedOptions[0].disabled) {
+      const ok = [...sel.options].filter((o) => !o.disabled);
+      if (ok.length) sel.value = ok[0].value;
+    }
+    const over = r.steps.filter((st) => !st.allowed).map((st) => STEP_NAMES[String(st.step_days)]);
+    $("step-note").textContent = `This server draws at most ${r.max_cells.toLocaleString("en")} cells`
+      + (over.length ? `; ${over.join(", ")} would need more.` : ".");
+    $("draw").disabled = !r.steps.some((st) => st.allowed);
+  } catch (e) {
+    if (gen === state.generation) $("step-note").textContent = e.message;
+  }
+}
+
+function datesValid() {
+  return ["dep-start", "dep-end", "arr-start", "arr-end"].every((id) => $(id).checkValidity());
+}
+
+// The porkchop card back to empty (and its downloads off), saying why.
+function clearPorkchop(message) {
+  const el = $("porkchop");
+  if (typeof Plotly !== "undefined" && el.data) Plotly.purge(el);
+  el.innerHTML = `<div class="placeholder">${esc(message)}</div>`;
+  el.dataset.state = "empty";
+  state.porkchop = null;
+  $("minima").innerHTML = "";
+  $("dl-csv").disabled = true; $("dl-nc").disabled = true;
+}
+
+// The transfer card back to empty: no numbers, no trajectory, no downloads of a transfer no longer shown.
+function clearTransfer(message = "Click a porkchop cell.") {
+  state.transferSeq += 1;
+  state.transfer = null; state.transferRequest = null;
+  $("numbers").querySelector("tbody").innerHTML = "";
+  const el = $("trajectory");
+  if (typeof Plotly !== "undefined" && el.data) Plotly.purge(el);
+  el.innerHTML = "";
+  el.dataset.state = "empty";
+  $("dl-oem").disabled = true; $("dl-json").disabled = true;
+  setStatus("tr-status", message);
+}
+
+// Any change of the settings: every card computed from the old ones is cleared.
+function settingsChanged(ev) {
+  state.generation += 1;
+  const id = ev && ev.target ? ev.target.id : "";
+  clearPorkchop("Settings changed: draw the porkchop again.");
+  setStatus("pc-status", "");
+  clearTransfer();
+  if (["origin", "target", "ephemeris"].includes(id)) {
+    state.windowsLoaded = false;
+    $("windows").querySelector("tbody").innerHTML = "";
+    setStatus("win-status", "");
+    loadOpportunities().then(refreshSteps);
+  } else {
+    refreshSteps();
   }
 }
 
@@ -176,7 +280,7 @@ function porkchopRequest() {
   body.step_days = Number($("step").value);
   if (document.querySelector("input[name=mode]:checked").value === "opportunity") {
     const v = $("opportunity").value;
-    body.opportunity = v === "next" ? "next" : Number(v);
+    body.opportunity = v === "next" ? "next" : v ? Number(v) : null;
   } else {
     body.departure = { start: $("dep-start").value, end: $("dep-end").value };
     body.arrival = { start: $("arr-start").value, end: $("arr-end").value };
@@ -188,33 +292,65 @@ const transpose = (m) => m[0].map((_, j) => m.map((row) => row[j]));
 
 async function drawPorkchop(ev) {
   if (ev) ev.preventDefault();
+  if (!$("pc-form").reportValidity()) return;
   const body = porkchopRequest();
+  if (body.opportunity === null) { setStatus("pc-status", "no opportunity to draw: choose my dates", "error"); return; }
+  const gen = state.generation;
   const btn = $("draw");
   btn.disabled = true;
+  clearTransfer();
   $("porkchop").dataset.state = "loading";
+  $("dl-csv").disabled = true; $("dl-nc").disabled = true;
   setStatus("pc-status", "computing the porkchop…", "busy");
   const t0 = performance.now();
   try {
     const data = await decodeGrid(await api("/api/porkchop", body, { accept: COMPACT }));
+    if (gen !== state.generation) return;  // the settings changed meanwhile: this grid is stale
     const t1 = performance.now();
     state.porkchop = data;
+    state.porkchopRequest = body;
     if (narrow()) $("pc-title").scrollIntoView({ behavior: "smooth" });
     await renderPorkchop(data);
     state.timings = { porkchop_fetch_s: (t1 - t0) / 1000, porkchop_render_s: (performance.now() - t1) / 1000 };
     const [nd, na] = data.shape;
     setStatus("pc-status", `${data.origin} → ${data.target}${data.opportunity ? ", " + data.opportunity + " opportunity" : ""}: `
       + `${nd} × ${na} = ${(nd * na).toLocaleString()} transfers in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    $("dl-csv").disabled = false; $("dl-nc").disabled = false;
     if (data.opportunity) {
       const y = Number(data.opportunity);
       const span = Math.min(6, state.limits ? state.limits.max_windows_years : 6);
       if (!state.windowsLoaded) { $("win-from").value = y; $("win-to").value = y + span; surveyWindows(); }
     }
   } catch (e) {
+    if (gen !== state.generation) return;
+    clearPorkchop("No porkchop: see the message above.");  // never the old minima beside an error
     $("porkchop").dataset.state = "error";
     setStatus("pc-status", e.message, "error");
   } finally {
-    btn.disabled = false;
+    btn.disabled = state.steps ? !state.steps.steps.some((st) => st.allowed) : false;
   }
+}
+
+async function downloadPorkchop(suffix) {
+  const body = state.porkchopRequest;
+  if (!body || !state.porkchop) return;
+  const kind = suffix === "csv" ? "CSV" : "NetCDF";
+  setStatus("pc-status", `writing the ${kind} file…`, "busy");
+  try {
+    const blob = await api(`/api/porkchop/${suffix}`, body, { blob: true, accept: "*/*" });
+    const which = body.opportunity !== undefined ? body.opportunity : body.departure.start;
+    download(`tianwen_porkchop_${body.origin}_${body.target}_${which}.${suffix}`, blob, blob.type);
+    setStatus("pc-status", `${kind} file of the ${state.porkchop.shape.join(" × ")} grid written.`);
+  } catch (e) {
+    setStatus("pc-status", e.message, "error");
+  }
+}
+
+// Plotly's hover shows a transfer type as its name, not its code.
+function typeName(code) {
+  if (code === null || code === undefined || code <= 0) return "no solution";
+  const revs = Math.floor((code - 1) / 2);
+  return `Type ${code % 2 ? "I" : "II"}` + (revs ? ` (${revs} rev${revs > 1 ? "s" : ""})` : "");
 }
 
 function renderPorkchop(data) {
@@ -227,10 +363,16 @@ function renderPorkchop(data) {
   const hi = lo + 40;
   const zc3 = c3.map((row) => row.map((z) => (z !== null && z <= hi ? z : null)));
   const cols = names.map((k) => transpose(v[k].values));
-  const custom = y.map((_, j) => x.map((_, i) => cols.map((c) => c[j][i])));
-  const hover = "launch %{x|%Y-%m-%d %H:%M}<br>arrival %{y|%Y-%m-%d %H:%M}<br>"
-    + names.map((k, n) => `${k} = %{customdata[${n}]:.${Math.min(v[k].decimals, 3)}f} ${unitOf(v[k].label)}`).join("<br>")
-    + "<extra></extra>";
+  const typeCol = names.indexOf("transfer_type");
+  const custom = y.map((_, j) => x.map((_, i) => cols.map((c, n) => (n === typeCol ? typeName(c[j][i]) : c[j][i]))));
+  // Every variable by its human label (tianwen.porkchop.VARIABLES, sent by the API) with its units.
+  const line = (k, n) => {
+    if (k === "transfer_type") return `${esc(nameOf(v[k].label))}: %{customdata[${n}]}`;
+    const unit = unitOf(v[k].label);
+    return `${esc(nameOf(v[k].label))}: %{customdata[${n}]:.${Math.min(v[k].decimals, 3)}f}${unit ? " " + esc(unit) : ""}`;
+  };
+  const hover = "launch %{x|%Y-%m-%d %H:%M} UTC<br>arrival %{y|%Y-%m-%d %H:%M} UTC<br>"
+    + names.map(line).join("<br>") + "<extra></extra>";
   const traces = [{
     type: "contour", x, y, z: zc3, customdata: custom, hovertemplate: hover, name: "C3",
     colorscale: "Viridis", reversescale: true, connectgaps: false,
@@ -291,7 +433,7 @@ function renderMinima(data) {
     b.type = "button";
     b.innerHTML = `★ Type ${esc(m.type)}: C3 ${m.c3_km2s2.toFixed(2)} km²/s², ${esc(m.departure.slice(0, 10))} → `
       + `${esc(m.arrival.slice(0, 10))} (${m.tof_days.toFixed(0)} d)`;
-    b.addEventListener("click", () => loadTransfer(m.departure, m.arrival));
+    b.addEventListener("click", () => loadTransfer(m.departure, m.arrival, porkchopContext()));
     box.appendChild(b);
   }
 }
@@ -314,7 +456,15 @@ function onPorkchopClick(ev) {
   } else {
     return;
   }
-  loadTransfer(dep, arr);
+  loadTransfer(dep, arr, porkchopContext());
+}
+
+// The bodies and Lambert options of the porkchop on screen (not of the form, which may have changed since).
+function porkchopContext() {
+  const d = state.porkchop;
+  if (!d) return params();
+  return { origin: d.origin, target: d.target, ephemeris: state.porkchopRequest.ephemeris,
+           revs: d.attrs.revs || 0, branch: d.attrs.branch || "left" };
 }
 
 function markSelected(dep, arr) {
@@ -339,21 +489,24 @@ window.tianwen.cellPixel = function (i, j) {
 // one transfer
 // ---------------------------------------------------------------------------------------------------------
 
-const toLocalInput = (iso) => iso.replace("Z", "").slice(0, 19);
+// An ISO UTC date-time as the transfer form shows it: "YYYY-MM-DD HH:MM:SS", whatever the browser's locale.
+const toUtcInput = (iso) => iso.replace("Z", "").replace("T", " ").slice(0, 19);
 
-async function loadTransfer(dep, arr) {
-  const req = Object.assign(params(), { departure: dep.replace(/Z$/, ""), arrival: arr.replace(/Z$/, ""), points: 150 });
-  if (state.porkchop) {
-    const a = state.porkchop.attrs;
-    req.revs = a.revs || 0; req.branch = a.branch || "left";
-  }
+async function loadTransfer(dep, arr, context) {
+  const ctx = context || params();
+  const req = { origin: ctx.origin, target: ctx.target, ephemeris: ctx.ephemeris,
+                departure: dep.replace(/Z$/, ""), arrival: arr.replace(/Z$/, ""), points: 150 };
+  if (ctx.revs !== undefined) { req.revs = ctx.revs; req.branch = ctx.branch; }
+  const seq = ++state.transferSeq;
   state.transferRequest = req;
-  $("tr-dep").value = toLocalInput(dep); $("tr-arr").value = toLocalInput(arr);
+  $("tr-dep").value = toUtcInput(dep); $("tr-arr").value = toUtcInput(arr);
   markSelected(dep, arr);
   setStatus("tr-status", `computing ${dep.slice(0, 10)} → ${arr.slice(0, 10)}…`, "busy");
   $("trajectory").dataset.state = "loading";
+  $("dl-oem").disabled = true; $("dl-json").disabled = true;
   try {
     const t = await api("/api/transfer", req);
+    if (seq !== state.transferSeq) return;  // another transfer, or a change of settings, came since
     state.transfer = t;
     renderNumbers(t);
     renderTrajectory(t);
@@ -362,6 +515,9 @@ async function loadTransfer(dep, arr) {
       + `(${t.frame}; ${t.trajectory.epochs_utc.length} points, two-body)`);
     if (narrow()) $("tr-title").scrollIntoView({ behavior: "smooth" });
   } catch (e) {
+    if (seq !== state.transferSeq) return;
+    state.transfer = null;
+    $("numbers").querySelector("tbody").innerHTML = "";
     $("trajectory").dataset.state = "error";
     setStatus("tr-status", e.message, "error");
   }
@@ -439,21 +595,25 @@ async function surveyWindows(ev) {
   if (ev) ev.preventDefault();
   state.windowsLoaded = true;
   const body = Object.assign(params(), { year_from: Number($("win-from").value), year_to: Number($("win-to").value) });
+  const gen = state.generation;
   setStatus("win-status", `surveying ${body.year_from}–${body.year_to}…`, "busy");
   $("win-go").disabled = true;
   try {
     const w = await api("/api/windows", body);
+    if (gen !== state.generation) return;
     const tbody = $("windows").querySelector("tbody");
     tbody.innerHTML = "";
     for (const r of w.rows) {
       const tr = document.createElement("tr");
       tr.tabIndex = 0;
       tr.title = "show this transfer";
+      tr.setAttribute("aria-label", `show the ${r.opportunity} Type ${r.type} transfer, launch ${r.launch}`);
       tr.innerHTML = `<td>${r.opportunity}</td><td>${esc(r.type)}</td><td>${r.minimizes === "c3" ? "C3" : "v∞"}</td>`
         + `<td>${esc(r.launch)}</td><td>${esc(r.arrival)}</td><td class="num">${fmt(r.tof_days, 1)}</td>`
         + `<td class="num">${fmt(r.c3_km2s2, 3)}</td><td class="num">${fmt(r.vinf_arr_kms, 3)}</td>`
         + `<td class="num">${fmt(r.dla_deg, 2)}</td><td class="num">${fmt(r.rla_deg, 2)}</td><td class="note">${esc(r.note || "")}</td>`;
-      const go = () => loadTransfer(r.launch_utc, r.arrival_utc);
+      const go = () => loadTransfer(r.launch_utc, r.arrival_utc, { origin: w.origin, target: w.target,
+                                                                    ephemeris: w.ephemeris });
       tr.addEventListener("click", go);
       tr.addEventListener("keydown", (e) => { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); go(); } });
       tbody.appendChild(tr);
@@ -629,6 +789,7 @@ async function initGeometry() {
 async function loadGeometry(ev) {
   if (ev) ev.preventDefault();
   const body = { target: $("geo-target").value, start: $("geo-start").value, end: $("geo-end").value };
+  if (!$("geo-form").reportValidity()) return;
   const days = (Date.parse(body.end) - Date.parse(body.start)) / 864e5;
   body.step_hours = days > 60 ? 24 : days > 5 ? 3 : 0.5;
   if ($("geo-station").value) body.station = $("geo-station").value;
@@ -656,14 +817,27 @@ function renderGeometry(g) {
     traces.push({ type: "scatter", mode: "lines", x, y: v.sep_deg.values, name: "Sun–Earth–target angle (°)",
       yaxis: "y2", line: { color: "#e6a100", dash: "dot" } });
   }
-  if (v.elevation_deg) {
+  // Elevation sampled once a day (or every few hours) is one instant of each day, which says nothing of
+  // tracking: the station's passes (rise, culmination, set) stand for it; the sampled curve is drawn only when
+  // it resolves a pass (a step of an hour or less).
+  const stepHours = x.length > 1 ? (Date.parse(x[1]) - Date.parse(x[0])) / 36e5 : 24;
+  if (v.elevation_deg && stepHours <= 1) {
     traces.push({ type: "scatter", mode: "lines", x, y: v.elevation_deg.values, name: "elevation (°)", yaxis: "y2",
       line: { color: "#2ca02c", width: 1 } });
+  }
+  if (g.passes.length) {
+    const p = g.passes;
+    traces.push({ type: "scatter", mode: "markers", name: `pass culmination, ${p[0].station} (° elevation)`,
+      x: p.map((q) => q.culmination_utc), y: p.map((q) => q.max_elevation_deg), yaxis: "y2",
+      customdata: p.map((q) => [q.rise_utc || "before the span", q.set_utc || "after the span"]),
+      marker: { color: "#2ca02c", size: 6, symbol: "triangle-up" },
+      hovertemplate: "culmination %{x|%Y-%m-%d %H:%M} UTC, %{y:.1f}° elevation<br>rise %{customdata[0]}"
+        + "<br>set %{customdata[1]}<extra>pass</extra>" });
   }
   const shapes = g.conjunctions.map((c) => ({ type: "rect", xref: "x", yref: "paper", x0: c.start_utc || x[0],
     x1: c.end_utc || x[x.length - 1], y0: 0, y1: 1, fillcolor: "#f5b700", opacity: 0.25, line: { width: 0 } }));
   const layout = { margin: { l: 50, r: 50, t: 10, b: 40 }, shapes, legend: { orientation: "h", y: 1.12 },
-    hovermode: "x unified", xaxis: { type: "date" }, yaxis: { title: { text: "light time (min)" } },
+    hovermode: "closest", xaxis: { type: "date", title: { text: "UTC" } }, yaxis: { title: { text: "light time (min)" } },
     yaxis2: { title: { text: "degrees" }, overlaying: "y", side: "right", showgrid: false } };
   const el = $("geometry");
   Plotly.react(el, traces, layout, PLOT_CONFIG).then(() => { el.dataset.state = "ready"; });
@@ -685,15 +859,21 @@ function whenVisible(el, fn) {
 }
 
 function init() {
-  fillOpportunities();
-  document.querySelectorAll("input[name=mode]").forEach((r) => r.addEventListener("change", () => {
+  document.querySelectorAll("input[name=mode]").forEach((r) => r.addEventListener("change", (ev) => {
     const dates = document.querySelector("input[name=mode]:checked").value === "dates";
     $("mode-dates").hidden = !dates; $("mode-opportunity").hidden = dates;
+    $("mode-dates").disabled = !dates; $("mode-opportunity").disabled = dates;
+    settingsChanged(ev);
   }));
+  for (const id of ["origin", "target", "ephemeris", "opportunity", "step"]) $(id).addEventListener("change", settingsChanged);
+  for (const id of ["dep-start", "dep-end", "arr-start", "arr-end"]) $(id).addEventListener("change", settingsChanged);
   $("pc-form").addEventListener("submit", drawPorkchop);
+  $("dl-csv").addEventListener("click", () => downloadPorkchop("csv"));
+  $("dl-nc").addEventListener("click", () => downloadPorkchop("nc"));
   $("tr-form").addEventListener("submit", (e) => {
     e.preventDefault();
-    if ($("tr-dep").value && $("tr-arr").value) loadTransfer($("tr-dep").value, $("tr-arr").value);
+    if (!$("tr-form").reportValidity()) return;
+    loadTransfer($("tr-dep").value.trim(), $("tr-arr").value.trim(), state.porkchop ? porkchopContext() : params());
   });
   $("dl-oem").addEventListener("click", downloadOem);
   $("dl-json").addEventListener("click", downloadJson);
@@ -707,6 +887,11 @@ function init() {
     if (cruise) { $("geo-start").value = cruise[0]; $("geo-end").value = cruise[1]; }
   });
   pollHealth();
+  // The page opens on the next opportunity, drawn (unless the reader has changed something meanwhile).
+  const gen = state.generation;
+  loadOpportunities().then((o) => refreshSteps().then(() => {
+    if (o && o.next && gen === state.generation && typeof Plotly !== "undefined") drawPorkchop();
+  }));
   const limits = api("/api/limits").then((l) => { state.limits = l; }).catch(() => {});
   whenVisible($("history-card"), () => limits.then(loadHistory));
   whenVisible($("mission-card"), () => loadMission());
