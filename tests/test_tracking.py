@@ -43,8 +43,11 @@ EPOCHS_TT = np.linspace(2447892.5, 2461200.0, 23) + np.linspace(0.0, 0.9, 23)
 
 @pytest.fixture(scope="module")
 def sky():
-    """skyfield with the same DE421 and finals2000A.all (its loader pointed at skyfield-data's directory)."""
-    load = Loader(SKYDATA, verbose=False)
+    """skyfield with the same DE421 and finals2000A.all (its loader pointed at the directory of the IERS file
+    tianwen reads, ``eop_source()["path"]``: astropy-iers-data's when it is the newer)."""
+    from tianwen.tracking.earth import eop_source
+
+    load = Loader(os.path.dirname(eop_source()["path"]), verbose=False)
     ts = load.timescale(builtin=False)
     with load.open("finals2000A.all") as f:
         iers.install_polar_motion_table(ts, iers.parse_x_y_dut1_from_finals_all(f))
@@ -481,3 +484,24 @@ def test_installed_command_end_to_end():
     assert json.loads(out) == [p.as_json() for p in passes("mars", "2021-05-14", "2021-05-16", "neuquen")]
     out, err = bad.communicate(timeout=600)
     assert bad.returncode == 2 and out == "" and len(err.strip().splitlines()) == 1 and "north" in err
+
+
+def test_a_never_setting_target_culminates_inside_the_window():
+    """Issue 21: for a target that never sets (Mars from a high southern site in mid-2018, Mars near -25 deg
+    declination), the one pass has no rise or set, and its culmination must lie inside the window asked, at
+    the window's highest elevation (checked against a dense sampling of the same window)."""
+    import numpy as np
+
+    from tianwen.time import epoch
+    from tianwen.tracking import passes, site, topocentric
+
+    s = site(-80.0, 0.0, 0.0, name="polar")
+    start, end = "2018-07-01T05:00:00", "2018-07-01T11:00:00"
+    ps = passes("mars", start, end, s, min_elevation_deg=0.0)
+    assert len(ps) == 1 and ps[0].rise is None and ps[0].set is None
+    c = ps[0].culmination
+    a, b = epoch(start), epoch(end)
+    assert float(c.jd - a.jd) >= -1e-9 and float(b.jd - c.jd) >= -1e-9
+    t = epoch([f"2018-07-01T{h:02d}:{m:02d}:00" for h in range(5, 11) for m in range(0, 60, 2)] + [end])
+    el = topocentric("mars", t, s).elevation_deg
+    assert ps[0].max_elevation_deg >= float(np.max(el)) - 1e-6

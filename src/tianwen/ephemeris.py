@@ -43,6 +43,8 @@ ICRF_TO_ECLIPTIC = np.array([[1.0, 0.0, 0.0], [0.0, _CE, _SE], [0.0, -_SE, _CE]]
 FRAMES = ("icrf", "ecliptic")
 _FRAME_ALIASES = {"icrf": "icrf", "eme2000": "icrf", "j2000": "icrf", "ecliptic": "ecliptic", "eclipj2000": "ecliptic"}
 EPHEMERIDES = ("de421", "analytic", "analytic-long")
+#: Bodies an SPK file must hold (with their chains to the barycentre) to serve as an ephemeris for tianwen.
+SPK_REQUIRED_BODIES = ("sun", "earth", "mars")
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -54,49 +56,102 @@ PARALLEL_THRESHOLD = 20_000
 
 
 class SPKEphemeris:
-    """A JPL SPK file read with jplephem and evaluated by a compiled Chebyshev kernel."""
+    """A JPL SPK file of Chebyshev segments (types 2 and 3: DE421, DE430, DE440, DE441 ...) read with jplephem
+    and evaluated by a compiled Chebyshev kernel.
+
+    ``span_tdb_jd`` is where every body of :data:`SPK_REQUIRED_BODIES` (Sun, Earth, Mars) is covered; a file
+    that lacks one of them, holds no type-2/3 segment or cannot be read is refused with an error naming the file
+    and what is missing. Type-3 segments carry fitted velocities too; tianwen, as for type 2, takes the velocity
+    as the derivative of the position series (the two differ by far less than the fit's own error).
+    """
 
     def __init__(self, path: str, name: str):
         from jplephem.spk import SPK
 
         self.name = name
         self.path = str(path)
-        kernel = SPK.open(self.path)
-        self._segments = {}
-        starts, ends = [], []
-        for seg in kernel.segments:
-            if seg.data_type != 2:
-                continue
-            init_jd, intlen_days, coefficients = seg.load_array()
-            # jplephem's public load_array: first epoch (JD TDB), record length (days) and the coefficients
-            # as (3, records, n_coef), lowest degree first; the kernel wants (records, 3, n_coef).
-            coef = np.ascontiguousarray(np.asarray(coefficients).transpose(1, 0, 2))
-            self._segments[(seg.center, seg.target)] = (coef, float(init_jd), float(intlen_days))
-            starts.append(seg.start_jd)
-            ends.append(seg.end_jd)
-        kernel.close()
-        self.span_tdb_jd = (max(starts), min(ends))
+        try:
+            kernel = SPK.open(self.path)
+        except FileNotFoundError:
+            raise TianwenError(f"ephemeris file {self.path!r} does not exist; give the path of a JPL SPK (.bsp) "
+                               f"file or one of {', '.join(EPHEMERIDES)}") from None
+        except (OSError, ValueError) as exc:
+            raise TianwenError(f"ephemeris file {self.path!r} is not a JPL SPK file jplephem can read ({exc}); "
+                               f"give a DE4xx .bsp file") from None
+        self._segments: dict = {}  # (center, target) -> [(coef, init_jd, intlen_days, start_jd, end_jd), ...]
+        types = set()
+        try:
+            for seg in kernel.segments:
+                types.add(seg.data_type)
+                if seg.data_type not in (2, 3):
+                    continue
+                init_jd, intlen_days, coefficients = seg.load_array()
+                # jplephem's public load_array: first epoch (JD TDB), record length (days) and the coefficients
+                # as (components, records, n_coef), lowest degree first (3 components for type 2, 6 for type 3:
+                # positions then velocities); the kernel wants the positions as (records, 3, n_coef).
+                coef = np.ascontiguousarray(np.asarray(coefficients)[:3].transpose(1, 0, 2))
+                self._segments.setdefault((seg.center, seg.target), []).append(
+                    (coef, float(init_jd), float(intlen_days), float(seg.start_jd), float(seg.end_jd)))
+        finally:
+            kernel.close()
+        if not self._segments:
+            raise TianwenError(f"ephemeris file {self.path!r} has no Chebyshev position segment of SPK type 2 or 3 "
+                               f"(types found: {', '.join(map(str, sorted(types))) or 'none'}); give a JPL DE4xx file")
+        for segs in self._segments.values():
+            segs.sort(key=lambda x: x[3])
         self._parent = {target: center for (center, target) in self._segments}
+        lo, hi = -np.inf, np.inf
+        for body_name in SPK_REQUIRED_BODIES:
+            b_lo, b_hi = self.body_span(body_name)
+            lo, hi = max(lo, b_lo), min(hi, b_hi)
+        if not lo < hi:
+            raise TianwenError(f"ephemeris file {self.path!r}: its Sun, Earth and Mars segments share no time span")
+        self.span_tdb_jd = (lo, hi)
 
-    def _chain(self, naif_id: int) -> list[int]:
+    def _chain(self, naif_id: int, name: str | None = None) -> list[int]:
         chain = [naif_id]
         while chain[-1] != 0:
             if chain[-1] not in self._parent:
-                raise UnknownBodyError(f"body with NAIF id {naif_id} is not in {self.name}")
+                held = ", ".join(sorted({n for n, b in BODIES.items() if b.naif_id in self._parent or b.naif_id == 0}))
+                raise UnknownBodyError(f"body {name or naif_id!r} (NAIF id {naif_id}) is not in {self.name}: no "
+                                       f"segment for NAIF id {chain[-1]}; it holds {held or 'no known body'}")
             chain.append(self._parent[chain[-1]])
         return chain
 
+    def body_span(self, name: str) -> tuple[float, float]:
+        """(first, last) TDB Julian dates over which ``name``'s barycentric state is covered by the file."""
+        chain = self._chain(_lookup_body(name).naif_id, name)
+        lo, hi = -np.inf, np.inf
+        for target, center in zip(chain[:-1], chain[1:]):
+            segs = self._segments[(center, target)]
+            lo, hi = max(lo, segs[0][3]), min(hi, max(x[4] for x in segs))
+        return lo, hi
+
     def barycentric(self, name: str, tdb: Epoch) -> tuple[np.ndarray, np.ndarray]:
         """State of ``name`` relative to the solar-system barycentre (ICRF, km, km/s) at TDB epochs."""
-        chain = self._chain(_lookup_body(name).naif_id)
+        chain = self._chain(_lookup_body(name).naif_id, name)
         jd1 = np.ascontiguousarray(tdb.jd1.ravel())
         jd2 = np.ascontiguousarray(tdb.jd2.ravel())
         r = np.zeros((jd1.size, 3))
         v = np.zeros((jd1.size, 3))
         for target, center in zip(chain[:-1], chain[1:]):
-            coef, init, intlen = self._segments[(center, target)]
-            kernel = _chebyshev_parallel if jd1.size >= PARALLEL_THRESHOLD else _chebyshev_serial
-            kernel(coef, init, intlen, jd1, jd2, 1.0, r, v)
+            segs = self._segments[(center, target)]
+            if len(segs) == 1:
+                coef, init, intlen = segs[0][:3]
+                kernel = _chebyshev_parallel if jd1.size >= PARALLEL_THRESHOLD else _chebyshev_serial
+                kernel(coef, init, intlen, jd1, jd2, 1.0, r, v)
+                continue
+            # Several segments for one pair (files in parts, e.g. DE441): each epoch from the segment holding it.
+            jd = jd1 + jd2
+            which = np.clip(np.searchsorted([x[3] for x in segs], jd, side="right") - 1, 0, len(segs) - 1)
+            for k, (coef, init, intlen, _, _) in enumerate(segs):
+                idx = np.flatnonzero(which == k)
+                if idx.size:
+                    rk, vk = np.zeros((idx.size, 3)), np.zeros((idx.size, 3))
+                    _chebyshev_serial(coef, init, intlen, np.ascontiguousarray(jd1[idx]),
+                                      np.ascontiguousarray(jd2[idx]), 1.0, rk, vk)
+                    r[idx] += rk
+                    v[idx] += vk
         return r, v
 
     def heliocentric(self, name: str, tdb: Epoch) -> tuple[np.ndarray, np.ndarray]:
@@ -202,9 +257,18 @@ class StandishEphemeris:
 # ---------------------------------------------------------------------------------------------------------
 
 
+def is_spk_path(name) -> bool:
+    """Whether an ephemeris name is a path to an SPK file (it ends in ``.bsp``) rather than a registered name."""
+    return isinstance(name, str) and name.strip().lower().endswith(".bsp")
+
+
 @functools.lru_cache(maxsize=None)
 def get_ephemeris(name: str = "de421"):
-    """The ephemeris called ``name`` (``de421``, ``analytic`` or ``analytic-long``), loaded once per process."""
+    """The ephemeris called ``name`` (``de421``, ``analytic`` or ``analytic-long``), or the JPL SPK file at the
+    path ``name`` (ending in ``.bsp``: DE430, DE440, DE441 ... of SPK types 2/3, checked for the Sun, Earth and
+    Mars; its ``name`` is that path), loaded once per process."""
+    if is_spk_path(name):
+        return SPKEphemeris(str(name).strip(), str(name).strip())
     key = str(name).lower()
     if key == "de421":
         path = resources.files("skyfield_data").joinpath("data/de421.bsp")
@@ -213,10 +277,12 @@ def get_ephemeris(name: str = "de421"):
         return StandishEphemeris()
     if key == "analytic-long":
         return StandishEphemeris(table="3000bc-3000ad")
-    raise TianwenError(f"unknown ephemeris {name!r}; use one of {', '.join(EPHEMERIDES)}")
+    raise TianwenError(f"unknown ephemeris {name!r}; use one of {', '.join(EPHEMERIDES)} or the path of a JPL "
+                       f"SPK file ending in .bsp (e.g. de440.bsp)")
 
 
 def resolve_ephemeris(ephemeris):
+    """An ephemeris object from a name, an SPK path (``.bsp``) or an ephemeris object (returned as is)."""
     return get_ephemeris(ephemeris) if isinstance(ephemeris, str) else ephemeris
 
 
@@ -232,10 +298,11 @@ def check_span(eph, tdb: Epoch, what: str = "epoch") -> None:
         label = first.utc_iso() if jd > 2436935.5 else first.iso()[:19] + " TDB"
         alt_lo, alt_hi = StandishEphemeris.span_tdb_jd
         long_lo, long_hi = StandishEphemeris.TABLES["3000bc-3000ad"][1]
+        spk = isinstance(eph, SPKEphemeris)
         hint = ("; use ephemeris=\"analytic\" (1800-2050) for this date"
-                if eph.name == "de421" and alt_lo <= jd <= alt_hi else
+                if spk and alt_lo <= jd <= alt_hi else
                 "; use ephemeris=\"analytic-long\" (3000 BC-3000 AD) for this date"
-                if eph.name in ("de421", "analytic") and long_lo <= jd <= long_hi else "")
+                if (spk or eph.name == "analytic") and long_lo <= jd <= long_hi else "")
         raise OutOfRangeError(
             f"{what} {label} is outside {eph.name} ({span[0][:10]} to {span[1][:10]} TDB){hint}"
         )

@@ -17,6 +17,19 @@ import typer
 from .app import app, fail, progress_bar, run, split_range, vec  # noqa: F401
 
 
+def _warned(func):
+    """Call ``func`` and show each distinct warning it raised (Earth orientation past the IERS predictions, ...)
+    as one ``warning: ...`` line on stderr."""
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = func()
+    for message in dict.fromkeys(str(w.message).splitlines()[0] for w in caught):
+        typer.echo(f"warning: {message}", err=True)
+    return result
+
+
 def _sites(station: List[str], site_text: Optional[str]):
     from ..tracking import parse_site, station as lookup
 
@@ -51,7 +64,8 @@ def passes(
         from ..tracking import passes as compute
 
         sites = _sites(station, site_text)
-        rows = [(s, compute(target, start, end, s, min_elevation, refraction=refraction, step_s=step)) for s in sites]
+        rows = _warned(lambda: [(s, compute(target, start, end, s, min_elevation, refraction=refraction, step_s=step))
+                                for s in sites])
         if as_json:
             typer.echo(json.dumps([p.as_json() for _, ps in rows for p in ps]))
             return
@@ -71,7 +85,7 @@ def passes(
 def geometry(
     target: str = typer.Option("mars", help="mars (or another planet) or a mission name"),
     start: str = typer.Option(..., "--from", help="span start (UTC unless a scale follows)"),
-    end: str = typer.Option(..., "--to", help="span end"),
+    end: str = typer.Option(..., "--to", help="span end (equal to --from for one epoch)"),
     step: str = typer.Option("1d", help="step: 1d, 6h, 30m, 3600s (a bare number means days)"),
     site_text: Optional[str] = typer.Option(None, "--site", help="add elevation/azimuth from LAT,LON,HEIGHT_M"),
     station: Optional[str] = typer.Option(None, "--station", help="add elevation/azimuth from a catalogue station"),
@@ -80,7 +94,10 @@ def geometry(
     out: Optional[str] = typer.Option(None, help="plot FILE.png|.svg|.pdf of range and angle, or data .csv|.nc"),
     as_json: bool = typer.Option(False, "--json", help="print JSON rows"),
 ):
-    """Range, light time and Sun–Earth–target angle over a span; solar conjunction periods; a plot with --out."""
+    """Range, light time and Sun–Earth–target angle over a span; solar conjunction periods; a plot with --out.
+
+    Example: tianwen geometry --from 2021-02-10T11:52 --to 2021-02-10T11:52 --station kashi (one epoch)
+    """
 
     def go():
         import numpy as np
@@ -93,8 +110,9 @@ def geometry(
             check_output(out)
         where = _sites([station], None)[0] if station else (_sites([], site_text)[0] if site_text else None)
         t = utc_grid(start, end, parse_step_days(step))
-        ds = compute(target, t, where, refraction=refraction)
-        conj = conjunctions(target, start, end, threshold)
+        single = len(t) == 1
+        ds = _warned(lambda: compute(target, t, where, refraction=refraction))
+        conj = [] if single else conjunctions(target, start, end, threshold)
         if out:
             save_geometry(ds, out, conj, threshold)
         utc = t.utc_iso()
@@ -113,6 +131,8 @@ def geometry(
         head = f"{'epoch (UTC)':<22}{'range km':>17}{'light time s':>14}{'range rate km/s':>17}{'Sun-E-T deg':>13}"
         typer.echo(f"{ds.attrs['target']} from the Earth's centre (DE421, light-time corrected)"
                    + (f"; elevation/azimuth from {ds.attrs['site']}" if has_site else ""))
+        if has_site and ds.attrs.get("earth_orientation_beyond"):
+            typer.echo(f"Earth orientation {ds.attrs['earth_orientation_beyond']}")
         typer.echo(head + (f"{'elev deg':>10}{'azim deg':>10}" if has_site else ""))
         for i in range(ds.sizes["epoch"]):
             line = (f"{utc[i]:<22}{float(ds.range_km[i]):17.1f}{float(ds.light_time_s[i]):14.3f}"
@@ -120,7 +140,11 @@ def geometry(
             if has_site:
                 line += f"{float(ds.elevation_deg[i]):10.3f}{float(ds.azimuth_deg[i]):10.3f}"
             typer.echo(line)
-        if conj:
+        if single:
+            below = float(ds.sep_deg[0]) < threshold
+            typer.echo(f"Sun–Earth–target angle {float(ds.sep_deg[0]):.3f}°: "
+                       + (f"in solar conjunction (below {threshold:g}°)" if below else f"above {threshold:g}°"))
+        elif conj:
             typer.echo(f"solar conjunction (Sun–Earth–target angle < {threshold:g}°):")
             for c in conj:
                 j = c.as_json()
@@ -150,12 +174,14 @@ def stations(as_json: bool = typer.Option(False, "--json", help="print JSON")):
                                     "uncertainty_m": s.uncertainty_m, "network": s.network, "antenna": s.antenna,
                                     "source": s.source} for s in rows]))
             return
+        wn = max(len("network"), *(len(s.network) for s in rows)) + 2  # columns as wide as their longest entry
+        wa = max(len("antenna"), *(len(s.antenna) for s in rows)) + 2
         typer.echo(f"{'name':<12}{'lat deg':>13}{'lon deg':>14}{'height m':>10}{'±m':>7}  "
-                   f"{'network':<18}{'antenna':<38}source")
+                   f"{'network':<{wn}}{'antenna':<{wa}}source")
         for s in rows:
             h = f"{s.height_m:10.1f}" if s.height_published else f"{'n/p':>10}"
-            typer.echo(f"{s.name:<12}{s.lat_deg:13.7f}{s.lon_deg:14.7f}{h}{s.uncertainty_m:7g}  {s.network:<18}"
-                       f"{s.antenna:<36}{s.source}")
+            typer.echo(f"{s.name:<12}{s.lat_deg:13.7f}{s.lon_deg:14.7f}{h}{s.uncertainty_m:7g}  {s.network:<{wn}}"
+                       f"{s.antenna:<{wa}}{s.source}")
         typer.echo("n/p: height not published (0 m used). Aliases and sources: src/tianwen/data/stations.md")
 
     run(go)

@@ -2,9 +2,13 @@
 
 GCRS to ITRS is ``W(xp, yp, s') R3(ERA) Q(X, Y, s)``: the CIP X, Y and CIO locator s from IAU 2006/2000A
 (``erfa.xys06a``), the Earth rotation angle from UT1 (``erfa.era00``), s' from ``erfa.sp00`` and polar motion from
-``erfa.pom00``. UT1 and polar motion come from the IERS ``finals2000A.all`` file of the ``skyfield-data`` package
-(linear in UT1−TAI; UT1 = UTC and no polar motion outside its span). For long epoch arrays X, Y, s and TDB−TT are
-computed on daily nodes and interpolated by cubic splines (:func:`tai_tdb`, :func:`c2t_and_cip`).
+``erfa.pom00``. UT1 and polar motion come from an IERS ``finals2000A.all`` file (linear in UT1−TAI): the one of the
+``astropy-iers-data`` package (re-released weekly on PyPI, so ``pip install -U astropy-iers-data`` brings the latest
+Bulletin A and its ~1-year predictions), or the one of ``skyfield-data`` when that is newer or astropy-iers-data is
+absent (:func:`eop_source` says which). Outside the file's span tianwen uses UT1 = UTC and no polar motion and, past
+the end of the predictions, warns once with an :class:`EOPWarning` naming the date they run out.
+For long epoch arrays X, Y, s and TDB−TT are computed on daily nodes and interpolated by cubic splines
+(:func:`tai_tdb`, :func:`c2t_and_cip`).
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from ..bodies import DAY_S
 from ..errors import TianwenError
 from ..time import J2000_JD, UTC_START_JD, Epoch, epoch
 
-__all__ = ["OMEGA_EARTH_RAD_S", "earth_orientation", "celestial_to_terrestrial", "tai_tdb", "c2t_and_cip"]
+__all__ = ["OMEGA_EARTH_RAD_S", "EOPWarning", "BEYOND_EOP_MODEL", "eop_source", "earth_orientation", "celestial_to_terrestrial", "tai_tdb", "c2t_and_cip"]
 
 #: Earth rotation rate, rad/s of UT1 (IERS Conventions 2010: dERA/dt = 2 pi x 1.00273781191135448 per day).
 OMEGA_EARTH_RAD_S = 2.0 * np.pi * 1.00273781191135448 / DAY_S
@@ -31,12 +35,22 @@ _NODE_DAYS = 1.0  # node spacing for the interpolated CIP X, Y, s and TDB-TT (se
 _ARCSEC = np.pi / 180.0 / 3600.0
 
 
+#: The Earth-orientation model used outside the IERS file's span (named in warnings and outputs).
+BEYOND_EOP_MODEL = "UT1 = UTC and no polar motion (|UT1-UTC| < 0.9 s: at most 0.004 deg of Earth rotation)"
+
+
+class EOPWarning(UserWarning):
+    """An epoch lies outside the IERS Earth-orientation data: :data:`BEYOND_EOP_MODEL` is used there."""
+
+
 @dataclass(frozen=True)
 class _EOP:
     tai_mjd: np.ndarray  # table epochs (0h UTC of each day) expressed as TAI MJD
     ut1_minus_tai_s: np.ndarray
     xp_arcsec: np.ndarray
     yp_arcsec: np.ndarray
+    utc_mjd: np.ndarray | None = None  # the table's own MJD (0h UTC)
+    measured: np.ndarray | None = None  # True where UT1-UTC is flagged I (IERS), False for P (prediction)
 
 
 def _parse_finals(data: bytes) -> _EOP:
@@ -62,21 +76,79 @@ def _parse_finals(data: bytes) -> _EOP:
         warnings.simplefilter("ignore", erfa.ErfaWarning)
         iy, im, iday, _ = erfa.jd2cal(2400000.5, mjd)
         dat = erfa.dat(iy, im, iday, 0.0)
-    return _EOP(mjd + dat / DAY_S, dut1 - dat, xp, yp)
+    return _EOP(mjd + dat / DAY_S, dut1 - dat, xp, yp, mjd, flag[rows] == b"I")
+
+
+#: Packages that ship an IERS ``finals2000A.all`` (as package data at ``data/finals2000A.all``), in order of
+#: preference when their files end on the same day.
+EOP_PACKAGES = ("astropy_iers_data", "skyfield_data")
+
+
+def _package_version(package: str) -> str:
+    from importlib import metadata
+
+    try:
+        return metadata.version(package.replace("_", "-"))
+    except metadata.PackageNotFoundError:  # pragma: no cover - importable but not installed as a distribution
+        return "unknown version"
 
 
 @functools.lru_cache(maxsize=1)
+def _loaded() -> tuple[_EOP, dict]:
+    """The newest ``finals2000A.all`` of :data:`EOP_PACKAGES` (the one whose predictions run furthest), parsed."""
+    best = None
+    for package in EOP_PACKAGES:
+        try:
+            path = resources.files(package).joinpath("data/finals2000A.all")
+            data = path.read_bytes()
+        except (ModuleNotFoundError, FileNotFoundError, OSError):
+            continue
+        eop = _parse_finals(data)
+        if eop.tai_mjd.size and (best is None or eop.tai_mjd[-1] > best[0].tai_mjd[-1]):
+            best = (eop, {"package": package.replace("_", "-"), "version": _package_version(package),
+                          "path": str(path)})
+    if best is None:  # pragma: no cover - skyfield-data is a dependency
+        return _parse_finals(b""), {"package": None, "version": None, "path": None}
+    eop, info = best
+    last_measured = eop.utc_mjd[eop.measured][-1] if np.any(eop.measured) else eop.utc_mjd[0]
+    info.update(first_utc=_mjd_date(eop.utc_mjd[0]), measured_end_utc=_mjd_date(last_measured),
+                predictions_end_utc=_mjd_date(eop.utc_mjd[-1]))
+    return eop, info
+
+
+def _mjd_date(mjd: float) -> str:
+    return Epoch(2400000.5, float(mjd), "utc").date()
+
+
 def _eop() -> _EOP:
-    try:
-        data = resources.files("skyfield_data").joinpath("data/finals2000A.all").read_bytes()
-    except (ModuleNotFoundError, FileNotFoundError, OSError):  # pragma: no cover - skyfield-data is a dependency
-        data = b""
-    return _parse_finals(data)
+    return _loaded()[0]
+
+
+def eop_source() -> dict:
+    """Where tianwen's UT1 and polar motion come from: ``package`` (``astropy-iers-data`` or ``skyfield-data``),
+    its ``version``, the file's ``path``, its ``first_utc`` day, the last day of measured values
+    (``measured_end_utc``) and the last day of the predictions (``predictions_end_utc``), UTC dates; and
+    ``beyond``, the model used outside that span (:data:`BEYOND_EOP_MODEL`)."""
+    return dict(_loaded()[1], beyond=BEYOND_EOP_MODEL)
+
+
+def _warn_outside(mjd: np.ndarray, eop: _EOP) -> None:
+    """One :class:`EOPWarning` line when epochs (TAI MJD) fall after the predictions' end (or before the file)."""
+    info = _loaded()[1]
+    if np.any(mjd > eop.tai_mjd[-1]):
+        warnings.warn(EOPWarning(
+            f"Earth orientation: IERS predictions ({info['package']} {info['version']}) run out on "
+            f"{info['predictions_end_utc']}; later epochs use {BEYOND_EOP_MODEL}; "
+            f"update with: pip install -U astropy-iers-data"), stacklevel=2)
+    if np.any((mjd < eop.tai_mjd[0]) & (mjd >= UTC_START_JD - 2400000.5)):
+        warnings.warn(EOPWarning(
+            f"Earth orientation: IERS data ({info['package']}) start on {info['first_utc']}; earlier epochs use "
+            f"{BEYOND_EOP_MODEL}"), stacklevel=2)
 
 
 def earth_orientation(epochs) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """UT1−UTC (s) and polar motion xp, yp (arcsec) used at ``epochs`` (IERS finals2000A.all, linear in
-    UT1−TAI; 0, 0, 0 outside the file's span)."""
+    UT1−TAI; 0, 0, 0 outside the file's span, with an :class:`EOPWarning`; :func:`eop_source` names the file)."""
     t = epoch(epochs)
     tai = t.to("tai")
     dta = _ut1_minus_tai(tai)
@@ -86,16 +158,19 @@ def earth_orientation(epochs) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return dta + tai_minus_utc, xp, yp
 
 
-def _inside(tai: Epoch) -> tuple[np.ndarray, _EOP]:
+def _inside(tai: Epoch, warn: bool = False) -> tuple[np.ndarray, _EOP]:
     eop = _eop()
     mjd = (tai.jd1 - 2400000.5) + tai.jd2
     if eop.tai_mjd.size == 0:
         return np.zeros(mjd.shape, bool), eop
-    return (mjd >= eop.tai_mjd[0]) & (mjd <= eop.tai_mjd[-1]), eop
+    inside = (mjd >= eop.tai_mjd[0]) & (mjd <= eop.tai_mjd[-1])
+    if warn and not np.all(inside):
+        _warn_outside(mjd, eop)
+    return inside, eop
 
 
 def _ut1_minus_tai(tai: Epoch) -> np.ndarray:
-    inside, eop = _inside(tai)
+    inside, eop = _inside(tai, warn=True)
     mjd = (tai.jd1 - 2400000.5) + tai.jd2
     out = np.empty(mjd.shape)
     if np.any(inside):

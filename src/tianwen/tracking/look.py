@@ -19,7 +19,7 @@ import numpy as np
 from ..bodies import C_KMS, DAY_S
 from ..errors import TianwenError
 from ..time import Epoch, epoch
-from .earth import OMEGA_EARTH_RAD_S, c2t_and_cip, tai_tdb
+from .earth import OMEGA_EARTH_RAD_S, c2t_and_cip, eop_source, tai_tdb
 from .sites import Site, as_site
 
 __all__ = ["CONJUNCTION_THRESHOLD_DEG", "REFRACTION_TEMPERATURE_C", "REFRACTION_PRESSURE_HPA", "resolve_target",
@@ -124,8 +124,9 @@ def parse_step_days(text) -> float:
 
 def utc_grid(start, end, step_days: float, max_epochs: int = 2_000_000) -> Epoch:
     """UTC epochs from ``start`` to ``end`` (inclusive when on the grid) every ``step_days``, stepped in
-    ERFA's UTC quasi-Julian date so that labels stay on round times across leap seconds."""
-    a, b = epoch_window(start, end)
+    ERFA's UTC quasi-Julian date so that labels stay on round times across leap seconds. ``end`` equal to
+    ``start`` gives that single epoch."""
+    a, b = epoch_window(start, end, allow_single=True)
     a, b = a.to("utc"), b.to("utc")
     span = (float(b.jd1) - float(a.jd1)) + (float(b.jd2) - float(a.jd2))
     n = int(math.floor(span / step_days + 1e-9)) + 1
@@ -312,7 +313,9 @@ def geometry(target, epochs, site=None, *, refraction: bool = False):
     Variables: ``range_km`` — light-time-corrected distance from the Earth's centre at the epoch to the target
     when the light left it; ``light_time_s`` — that distance over c; ``range_rate_kms``; ``sep_deg`` — the
     Sun–Earth–target angle; and, when ``site`` is given, ``elevation_deg`` and ``azimuth_deg`` seen from it
-    (airless unless ``refraction``).
+    (airless unless ``refraction``). With a site, ``attrs["earth_orientation"]`` names the IERS file used and
+    ``attrs["earth_orientation_beyond"]`` the model used for epochs past its predictions (``""`` when none is):
+    such epochs also raise an :class:`~tianwen.tracking.earth.EOPWarning`.
     """
     import xarray as xr
 
@@ -335,7 +338,7 @@ def geometry(target, epochs, site=None, *, refraction: bool = False):
             " (with refraction)" if refraction else " (airless)")})
         data["azimuth_deg"] = ("epoch", az, {"units": "deg", "long_name": "azimuth, north through east"})
         attrs.update(site=s.name, site_lat_deg=s.lat_deg, site_lon_deg=s.lon_deg, site_height_m=s.height_m,
-                     refraction=int(bool(refraction)))
+                     refraction=int(bool(refraction)), **_eop_attrs(t))
     try:
         labels, attrs["epoch_scale"] = t.datetime64("utc"), "UTC"
     except TianwenError:  # before 1960 UTC is undefined: label the epochs in TDB
@@ -343,13 +346,25 @@ def geometry(target, epochs, site=None, *, refraction: bool = False):
     return xr.Dataset(data, coords={"epoch": ("epoch", labels.astype("datetime64[ns]"))}, attrs=attrs)
 
 
-def epoch_window(start, end, what: str = "window") -> tuple[Epoch, Epoch]:
-    """``start`` and ``end`` as single epochs, refused unless ``end`` is after ``start`` (``what`` names the
-    window in the message)."""
+def _eop_attrs(t: Epoch) -> dict:
+    """The Earth-orientation source for :func:`geometry`'s attributes, and the model used past its predictions
+    when any epoch of ``t`` is (``""`` otherwise)."""
+    info = eop_source()
+    end = info["predictions_end_utc"]
+    after = end is not None and bool(np.any(np.asarray(t.to("tai").jd) > float(epoch(end).to("tai").jd)))
+    return {"earth_orientation": f"IERS finals2000A.all ({info['package']} {info['version']}), measured to "
+                                 f"{info['measured_end_utc']}, predicted to {info['predictions_end_utc']}",
+            "earth_orientation_beyond": (f"after {info['predictions_end_utc']}: {info['beyond']}" if after else "")}
+
+
+def epoch_window(start, end, what: str = "window", allow_single: bool = False) -> tuple[Epoch, Epoch]:
+    """``start`` and ``end`` as single epochs, refused unless ``end`` is after ``start`` (or equal to it, when
+    ``allow_single``: a window of one epoch); ``what`` names the window in the message."""
     a, b = epoch(start), epoch(end)
     if a.shape != () or b.shape != ():
         raise TianwenError(f"{what} start and end must be single epochs")
-    if float(b - a) <= 0.0:
+    gap = float(b - a)
+    if gap < 0.0 or (gap == 0.0 and not allow_single):
         raise TianwenError(f"{what} end {_label(b)} is not after its start {_label(a)}; swap them")
     return a, b
 
