@@ -1,43 +1,91 @@
 """Figures and files from a porkchop ``xarray.Dataset``: PNG/SVG (matplotlib), interactive HTML (plotly),
-NetCDF and CSV. Every file is written to a temporary name beside the target and renamed into place, so a
-failure never leaves a half-written output.
+NetCDF and CSV; the mission-history timeline (:mod:`tianwen.plots_history`) and a reconstructed cruise
+(:mod:`tianwen.plots_mission`) are exported from here too.
+
+The porkchop follows the NASA Mars mission-opportunity handbooks (NASA/TM-1998-208533, NASA/TM-2010-216764): launch
+energy C3 as labelled contour lines at round values over light filled bands, arrival v-infinity and time-of-flight
+lines labelled, DLA lines on request, the Type I and II minima marked, and the title saying what each line is.
+Labels are placed by adjustText and a label that would still collide is dropped (:mod:`tianwen.plots_common`).
+
+Every file is written to a temporary name beside the target and renamed into place
+(:func:`tianwen.files.atomic_write`), with the mode the user's umask gives.
 """
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
+from datetime import datetime, timezone
 
 import numpy as np
 
 from .errors import TianwenError
+from .plots_common import FORMATS, atomic_path, check_suffix, freeze_layout, new_figure, place_labels, plotly_page
+from .plots_common import save_matplotlib
+from .plots_history import history_figure, history_html, save_history  # noqa: F401 (exported here)
+from .plots_mission import save_trajectory, trajectory_figure, trajectory_html  # noqa: F401 (exported here)
 
-FORMATS = (".png", ".svg", ".html", ".nc", ".csv")
+__all__ = ["FORMATS", "atomic_path", "c3_levels", "porkchop_figure", "porkchop_html", "porkchop_csv",
+           "save_porkchop", "history_figure", "history_html", "save_history", "trajectory_figure",
+           "trajectory_html", "save_trajectory"]
 
-
-def atomic_path(path: str | os.PathLike):
-    """Yield a temporary path in the target's folder; move it onto ``path`` only if the block succeeds
-    (:func:`tianwen.files.atomic_write`: fsync, the user's umask, no temporary file left on any exit)."""
-    from .files import atomic_write
-
-    return atomic_write(path)
-
-
-def _suffix(path) -> str:
-    ext = Path(path).suffix.lower()
-    if ext not in FORMATS:
-        raise TianwenError(f"output {str(path)!r}: unknown format {ext or '(none)'}; use one of {', '.join(FORMATS)}")
-    return ext
+LINE_STYLES = {  # what each line is, in the title, the legend and the page
+    "c3": dict(colors="black", linewidths=0.8, linestyles="solid"),
+    "vinf_arr": dict(colors="#b2182b", linewidths=0.9, linestyles="dashed"),
+    "tof": dict(colors="0.15", linewidths=0.9, linestyles="dotted"),
+    "dla": dict(colors="#2166ac", linewidths=0.8, linestyles="dashdot"),
+}
 
 
 def _display(name: str) -> str:
     return {"emb": "Earth (Earth–Moon barycentre)", "earth": "Earth"}.get(name, name.capitalize())
 
 
-def _levels(c3: np.ndarray):
-    finite = c3[np.isfinite(c3)]
+def c3_levels(c3) -> np.ndarray:
+    """Round C3 contour levels (km²/s²) as the handbooks draw them: every 1 from the minimum's integer up to 6
+    above it, every 2 up to 14 above, every 5 up to 40 above (each level a whole multiple of its step)."""
+    finite = np.asarray(c3, dtype=float)
+    finite = finite[np.isfinite(finite)]
     lo = float(np.floor(finite.min())) if finite.size else 0.0
-    return np.arange(lo, lo + 41.0, 2.0)
+    levels = list(np.arange(lo, lo + 6.0, 1.0))
+    levels += list(np.arange(2.0 * np.ceil((lo + 6.0) / 2.0), lo + 14.0, 2.0))
+    levels += list(np.arange(5.0 * np.ceil((lo + 14.0) / 5.0), lo + 40.0 + 1e-9, 5.0))
+    return np.array(sorted(set(levels)))
+
+
+def _round_levels(values, step: float, count: int, start: float | None = None) -> np.ndarray:
+    finite = values[np.isfinite(values)]
+    if not finite.size:
+        return np.array([])
+    lo = np.ceil((finite.min() if start is None else max(start, finite.min())) / step) * step
+    hi = min(finite.max(), lo + step * (count - 1))
+    return np.arange(lo, hi + step / 2, step)
+
+
+def _now_utc() -> np.datetime64:
+    return np.datetime64(datetime.now(timezone.utc).replace(tzinfo=None), "s")
+
+
+def _today(today, x) -> np.datetime64 | None:
+    """``today`` (None: now, UTC; False: no line) if it falls inside the departure axis ``x``."""
+    if today is False:
+        return None
+    t = _now_utc() if today is None else np.datetime64(today, "s")
+    return t if x[0] <= t <= x[-1] else None
+
+
+def _launch_days(launch_days):
+    """(launch dates, arrival dates or None) from datetime64 values, ISO strings, or launch-period days
+    (objects with ``launch_utc`` and ``arrival_utc``, :class:`tianwen.launch.LaunchDay`)."""
+    if launch_days is None or len(launch_days) == 0:
+        return None, None
+    first = launch_days[0]
+    if hasattr(first, "launch_utc"):
+        dep = np.array([np.datetime64(d.launch_utc.rstrip("Z")[:19]) for d in launch_days])
+        arr = np.array([np.datetime64(d.arrival_utc.rstrip("Z")[:19]) for d in launch_days])
+        return dep, arr
+    try:
+        return np.array([np.datetime64(str(d).rstrip("Z")[:19]) for d in launch_days]), None
+    except ValueError:
+        raise TianwenError(f"launch_days: {first!r} is not a date; give datetime64 values or launch-period days")
 
 
 def _missions_in(ds):
@@ -52,309 +100,240 @@ def _missions_in(ds):
     return rows
 
 
-def porkchop_figure(ds, *, missions: bool = False, label: str | None = None):
-    """A publication-quality matplotlib figure: filled C3, arrival v-infinity and TOF lines, minima marked."""
+def porkchop_title(ds, label: str | None = None, dla: bool = False) -> tuple[str, str]:
+    """The figure's two title lines: what is plotted, and what each line is."""
+    head = f"{_display(ds.attrs['origin'])} → {_display(ds.attrs['target'])}"
+    if label:
+        head += f", {label} opportunity"
+    head += f" ({ds.attrs['ephemeris'].upper()}, ballistic Type I/II)"
+    lines = "black lines and bands: C3 (km²/s²) · red dashed: arrival v∞ (km/s) · grey dotted: time of flight (days)"
+    if dla:
+        lines += " · blue dash-dot: DLA (°)"
+    return head, lines
+
+
+def porkchop_figure(ds, *, missions: bool = False, label: str | None = None, dla: bool = False, today=None,
+                    launch_days=None):
+    """A porkchop to the NASA handbook's standard (matplotlib figure).
+
+    C3 as labelled black contour lines at round values (:func:`c3_levels`) over light bands, arrival v-infinity
+    (red dashed, every 0.5 km/s) and time of flight (grey dotted, every 50 days) labelled, DLA (blue dash-dot,
+    every 10°) with ``dla=True``; the Type I/II minima starred, their numbers in the legend. ``today`` (default
+    now, UTC; ``False`` for none): a line, and launch dates before it greyed, when it lies on the departure axis.
+    ``launch_days``: launch-period days (datetime64 values, or :class:`tianwen.launch.LaunchDay` objects whose
+    chosen arrivals are then marked too) ticked along the bottom. Labels never overlap one another.
+    """
     import matplotlib
-
-    matplotlib.use("Agg")
     import matplotlib.dates as mdates
-    import matplotlib.pyplot as plt
+    from matplotlib import colors
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
 
-    from .porkchop import VARIABLES, minima
+    from .porkchop import minima
 
     x = ds.departure.values
     y = ds.arrival.values
     c3 = ds.c3.values.T
-    fig, ax = plt.subplots(figsize=(10, 7.5), dpi=150)
-    levels = _levels(c3)
-    cf = ax.contourf(x, y, np.where(c3 <= levels[-1], c3, np.nan), levels=levels, cmap="viridis_r", extend="neither")
-    cb = fig.colorbar(cf, ax=ax, pad=0.02)
-    cb.set_label(f"launch energy {VARIABLES['c3'].label}")
-    vinf = np.where(c3 <= levels[-1], ds.vinf_arr.values.T, np.nan)  # lines only where C3 is drawn
-    finite = vinf[np.isfinite(vinf)]
-    if finite.size:
-        vl = np.arange(np.floor(finite.min() * 2) / 2, min(finite.max(), finite.min() + 6), 0.5)
-        cs = ax.contour(x, y, vinf, levels=vl, colors="crimson", linewidths=0.7)
-        ax.clabel(cs, fmt="%.1f km/s", fontsize=7)
-    tof = ds.tof.values.T
-    tl = np.arange(50, 601, 50)
-    ct = ax.contour(x, y, tof, levels=tl, colors="0.35", linestyles="--", linewidths=0.6)
-    ax.clabel(ct, fmt="%d d", fontsize=7)
+    levels = c3_levels(c3)
+    shown = np.isfinite(c3) & (c3 <= levels[-1])
+    masked = lambda v: np.where(shown, v, np.nan)  # noqa: E731 (lines only where C3 is drawn)
+    fig = new_figure(figsize=(10, 8.6), dpi=150, layout="constrained")
+    ax = fig.add_subplot()
+    cmap = matplotlib.colormaps["viridis_r"]
+    norm = colors.BoundaryNorm(levels, cmap.N)
+    cf = ax.contourf(x, y, masked(c3), levels=levels, cmap=cmap, norm=norm, alpha=0.45)
+    cb = fig.colorbar(cf, ax=ax, pad=0.01, ticks=levels, spacing="uniform", aspect=35)
+    cb.ax.set_yticklabels([f"{v:g}" for v in levels], fontsize=7)
+    cb.set_label("launch energy C3 (km²/s²)")
+    fixed, movable = [], []
+    c3_lines = ax.contour(x, y, masked(c3), levels=levels, **LINE_STYLES["c3"])
+    fixed += ax.clabel(c3_lines, fmt="%g", fontsize=7, inline=True, inline_spacing=2)
+    vinf = masked(ds.vinf_arr.values.T)
+    vl = _round_levels(vinf, 0.5, 9)
+    if vl.size:
+        cs = ax.contour(x, y, vinf, levels=vl, **LINE_STYLES["vinf_arr"])
+        movable += ax.clabel(cs, fmt=lambda v: f"{v:g} km/s", fontsize=6.5, inline=False, colors="#b2182b")
+    tof = masked(ds.tof.values.T)
+    tl = _round_levels(tof, 50.0, 12, start=50.0)
+    if tl.size:
+        ct = ax.contour(x, y, tof, levels=tl, **LINE_STYLES["tof"])
+        movable += ax.clabel(ct, fmt=lambda v: f"{v:g} d", fontsize=6.5, inline=False, colors="0.2")
+    if dla:
+        dl = _round_levels(masked(ds.dla.values.T), 10.0, 19)
+        if dl.size:
+            cd = ax.contour(x, y, masked(ds.dla.values.T), levels=dl, **LINE_STYLES["dla"])
+            movable += ax.clabel(cd, fmt=lambda v: f"{v:g}°", fontsize=6.5, inline=False, colors="#2166ac")
+    for t in movable:  # a light box hides the line under a label that stays on it
+        t.set_bbox(dict(boxstyle="square,pad=0.1", fc="white", ec="none", alpha=0.75))
+    handles = [Line2D([], [], color="black", lw=0.8, label="C3 (km²/s²)"),
+               Line2D([], [], color="#b2182b", lw=0.9, ls="--", label="arrival v∞ (km/s)"),
+               Line2D([], [], color="0.25", lw=0.7, ls=":", label="time of flight (days)")]
+    if dla:
+        handles.append(Line2D([], [], color="#2166ac", lw=0.8, ls="-.", label="DLA (°, EME2000)"))
+    px, py = [], []
     for m in minima(ds):
-        ax.plot(m.departure, m.arrival, marker="*", color="white", mec="black", ms=14, zorder=5)
-        ax.annotate(f"Type {m.type} min C3 {m.c3_km2s2:.2f} km²/s²\n{str(m.departure)[:10]} → "
-                    f"{str(m.arrival)[:10]}, {m.tof_days:.0f} d",
-                    (m.departure, m.arrival), xytext=(10, -22 if m.type == "I" else 10),
-                    textcoords="offset points", fontsize=8, color="black",
-                    bbox=dict(boxstyle="round", fc="white", alpha=0.8))
+        ax.plot(m.departure, m.arrival, marker="*", color="white", mec="black", ms=13, zorder=6, ls="none")
+        px.append(m.departure)
+        py.append(m.arrival)
+        movable.insert(len(px) - 1, ax.text(m.departure, m.arrival, f"Type {m.type} min", fontsize=7.5, zorder=7,
+                                  bbox=dict(boxstyle="round,pad=0.2", fc="white", ec="black", lw=0.5)))
+        handles.append(Line2D([], [], marker="*", color="white", mec="black", ms=11, ls="none",
+                              label=f"Type {m.type} minimum: C3 {m.c3_km2s2:.2f} km²/s², launch "
+                                    f"{str(m.departure)[:10]}, arrive {str(m.arrival)[:10]} ({m.tof_days:.0f} d), "
+                                    f"v∞ {m.vinf_arr_kms:.2f} km/s, DLA {m.dla_deg:.1f}°"))
+    t0 = _today(today, x)
+    if t0 is not None:
+        ax.axvspan(x[0], t0, color="0.55", alpha=0.6, lw=0, zorder=1.5)  # over the bands, under the lines
+        ax.axvline(t0, color="black", lw=1.2, zorder=5)
+        handles.append(Patch(color="0.55", alpha=0.55, label=f"past launch dates (today {str(t0)[:10]} UTC)"))
+    dep, arr = _launch_days(launch_days)
+    if dep is not None:
+        ax.plot(dep, np.full(dep.size, 0.012), transform=ax.get_xaxis_transform(), ls="none", marker="|", ms=9,
+                mew=1.6, color="#e66101", zorder=6)
+        if arr is not None:
+            ax.plot(dep, arr, ls="none", marker="o", ms=3, color="#e66101", mec="black", mew=0.3, zorder=6)
+            px += list(dep)
+            py += list(arr)
+        handles.append(Line2D([], [], ls="none", marker="|", ms=9, mew=1.6, color="#e66101",
+                              label=f"launch period {str(dep.min())[:10]} … {str(dep.max())[:10]} ({dep.size} days)"
+                                    + (", chosen arrivals •" if arr is not None else "")))
     if missions:
-        for k, (name, launch, arrival) in enumerate(_missions_in(ds)):
+        for name, launch, arrival in _missions_in(ds):
             if arrival is not None and y[0] <= arrival <= y[-1]:
-                ax.plot(launch, arrival, marker="o", color="orange", mec="black", ms=8, zorder=6)
-                ax.annotate(name, (launch, arrival), xytext=(-8, 8 + 11 * (k % 3)), textcoords="offset points",
-                            fontsize=8, ha="right", bbox=dict(boxstyle="round", fc="orange", alpha=0.7, lw=0),
-                            arrowprops=dict(arrowstyle="-", lw=0.6))
+                ax.plot(launch, arrival, marker="o", color="orange", mec="black", ms=7, zorder=6)
+                px.append(launch)
+                py.append(arrival)
+                movable.append(ax.text(launch, arrival, name, fontsize=7, zorder=7,
+                                       bbox=dict(boxstyle="round,pad=0.2", fc="orange", alpha=0.8, lw=0)))
             else:
                 ax.axvline(launch, color="orange", lw=0.8)
-                ax.annotate(name, (launch, y[-1]), xytext=(2, -10), textcoords="offset points", fontsize=7,
-                            rotation=90, va="top")
+                movable.append(ax.text(launch, y[-1] - (y[-1] - y[0]) * 0.02, name, fontsize=7, rotation=90,
+                                       va="top", ha="right"))
+        handles.append(Line2D([], [], marker="o", color="orange", mec="black", ls="none", label="flown missions"))
     for axis in (ax.xaxis, ax.yaxis):
         axis.set_major_formatter(mdates.ConciseDateFormatter(axis.get_major_locator()))
+    ax.set_xlim(x[0], x[-1])
+    ax.set_ylim(y[0], y[-1])
     ax.set_xlabel("launch date (UTC)")
     ax.set_ylabel("arrival date (UTC)")
-    title = f"{_display(ds.attrs['origin'])} → {_display(ds.attrs['target'])}"
-    if label:
-        title += f", {label} opportunity"
-    ax.set_title(f"{title}: C3 (filled), arrival v∞ (red), time of flight (dashed) — {ds.attrs['ephemeris'].upper()}")
-    ax.grid(alpha=0.25)
-    fig.tight_layout()
+    head, lines = porkchop_title(ds, label, dla)
+    ax.set_title(f"{head}\n{lines}", fontsize=9)
+    ax.grid(alpha=0.2)
+    fig.legend(handles=handles, loc="outside lower center", ncol=2 if len(handles) < 7 else 2, fontsize=7,
+               frameon=False)
+    freeze_layout(fig)
+    place_labels(ax, movable, fixed=fixed, points=(px, py) if px else None)
     return fig
 
 
-def porkchop_html(ds, *, missions: bool = False, label: str | None = None) -> str:
-    """Interactive plotly page (self-contained, plotly.js inlined: works offline); hover shows every variable."""
+def porkchop_html(ds, *, missions: bool = False, label: str | None = None, dla: bool = False, today=None,
+                  launch_days=None):
+    """Interactive porkchop (a plotly figure): C3 filled, arrival v∞ (red dashed), time of flight (grey dotted)
+    and, with ``dla=True``, DLA (blue) lines, each labelled, drawn as lines over the fill; hover shows every
+    variable by its human name and units. Write it with :func:`save_porkchop` (plotly.js loaded once)."""
     import plotly.graph_objects as go
 
     from .porkchop import VARIABLES, minima
 
     names = [k for k in VARIABLES if k in ds and k != "status"]  # the vocabulary's order
-    custom = np.stack([ds[k].values.T.astype(float) for k in names], axis=-1)
-    hover = "launch %{x|%Y-%m-%d}<br>arrival %{y|%Y-%m-%d}<br>" + "<br>".join(
-        f"{k} = %{{customdata[{i}]:.3f}} {VARIABLES[k].units}" for i, k in enumerate(names)) + "<extra></extra>"
     c3 = ds.c3.values.T
-    levels = _levels(c3)
+    levels = c3_levels(c3)
+    shown = np.isfinite(c3) & (c3 <= levels[-1])
+    custom = np.stack([np.where(shown, ds[k].values.T, np.nan).astype(np.float32) for k in names], axis=-1)
+    hover = "launch %{x|%Y-%m-%d}<br>arrival %{y|%Y-%m-%d}<br>" + "<br>".join(
+        f"{VARIABLES[k].label} %{{customdata[{i}]:.{min(VARIABLES[k].decimals, 3)}f}}" for i, k in enumerate(names)
+    ) + "<extra></extra>"
+    x, y = ds.departure.values, ds.arrival.values
+    f32 = lambda v: np.where(shown, v, np.nan).astype(np.float32)  # noqa: E731 (display precision, at the edge)
     fig = go.Figure(go.Contour(
-        x=ds.departure.values, y=ds.arrival.values, z=np.where(c3 <= levels[-1], c3, np.nan), customdata=custom,
-        hovertemplate=hover, colorscale="Viridis", reversescale=True,
-        contours=dict(start=levels[0], end=levels[-1], size=2.0), colorbar=dict(title=VARIABLES["c3"].label)))
-    fig.add_trace(go.Contour(x=ds.departure.values, y=ds.arrival.values, z=ds.vinf_arr.values.T,
-                             contours=dict(coloring="lines", showlabels=True, start=2.0, end=8.0, size=0.5),
-                             line=dict(color="crimson", width=1), showscale=False, hoverinfo="skip",
-                             name="arrival v∞ km/s"))
+        x=x, y=y, z=f32(c3), customdata=custom, hovertemplate=hover, colorscale="Viridis", reversescale=True,
+        opacity=0.75, line=dict(color="black", width=0.6),
+        contours=dict(start=float(levels[0]), end=float(levels[-1]), size=1.0, showlabels=True,
+                      labelfont=dict(size=10, color="black")),
+        colorbar=dict(title="C3 (km²/s²)", tickvals=[float(v) for v in levels]), name="C3 (km²/s²)"))
+
+    def lines(var, step, count, colour, dash, unit, start=None):
+        z = f32(ds[var].values.T)
+        lv = _round_levels(z.astype(float), step, count, start)
+        if lv.size:
+            fig.add_trace(go.Contour(
+                x=x, y=y, z=z, showscale=False, hoverinfo="skip", name=unit, showlegend=True,
+                contours=dict(coloring="none", showlabels=True, start=float(lv[0]), end=float(lv[-1]), size=step,
+                              labelfont=dict(size=11, color=colour)),
+                line=dict(color=colour, width=1.6, dash=dash)))
+
+    lines("vinf_arr", 0.5, 9, "#b2182b", "dash", "arrival v∞ (km/s)")
+    lines("tof", 50.0, 12, "#303030", "dot", "time of flight (days)", start=50.0)
+    if dla:
+        lines("dla", 10.0, 19, "#2166ac", "dashdot", "DLA (°)")
     for m in minima(ds):
         fig.add_trace(go.Scatter(x=[m.departure], y=[m.arrival], mode="markers+text",
                                  marker=dict(symbol="star", size=16, color="white", line=dict(color="black", width=1)),
                                  text=[f"Type {m.type} min C3 {m.c3_km2s2:.2f}"], textposition="top right",
                                  name=f"Type {m.type} minimum", hoverinfo="skip"))
+    t0 = _today(today, x)
+    if t0 is not None:
+        fig.add_vrect(x0=x[0], x1=t0, fillcolor="grey", opacity=0.45, line_width=0)
+        fig.add_vline(x=t0, line=dict(color="black", width=2))
+        fig.add_annotation(x=t0, y=1, yref="paper", text=f"today {str(t0)[:10]}", showarrow=False,
+                           xanchor="left", yanchor="bottom")
+    dep, arr = _launch_days(launch_days)
+    if dep is not None:
+        fig.add_trace(go.Scatter(x=dep, y=arr if arr is not None else np.full(dep.size, y[0]), mode="markers",
+                                 marker=dict(symbol="line-ns-open" if arr is None else "circle", size=8,
+                                             color="#e66101"), name="launch period"))
     if missions:
         for mname, launch, arrival in _missions_in(ds):
             if arrival is not None:
                 fig.add_trace(go.Scatter(x=[launch], y=[arrival], mode="markers+text", text=[mname],
                                          marker=dict(color="orange", size=10), name=mname))
-    title = f"{_display(ds.attrs['origin'])} → {_display(ds.attrs['target'])}"
-    fig.update_layout(title=title + (f", {label} opportunity" if label else "") + f" ({ds.attrs['ephemeris']})",
-                      xaxis_title="launch date (UTC)", yaxis_title="arrival date (UTC)", template="plotly_white")
-    return fig.to_html(include_plotlyjs=True, full_html=True)
+    head, what = porkchop_title(ds, label, dla)
+    fig.update_layout(title=dict(text=f"{head}<br><sup>{what}</sup>"), xaxis_title="launch date (UTC)",
+                      yaxis_title="arrival date (UTC)", template="plotly_white",
+                      legend=dict(orientation="h", yanchor="top", y=-0.15))
+    return fig
 
 
-def save_porkchop(ds, path, *, missions: bool = False, label: str | None = None) -> str:
-    """Write the porkchop to ``path``; the format follows the suffix (.png .svg .html .nc .csv)."""
-    ext = _suffix(path)
+def porkchop_csv(ds):
+    """The porkchop as a table (pandas DataFrame) of its solved cells only (Lambert status 0, finite C3), one row
+    per (departure, arrival), columns named with their units (``departure_utc``, ``c3_km2s2``, ...:
+    :data:`tianwen.porkchop.VARIABLES` json names), rounded to the vocabulary's decimals (an encoding)."""
+    from .porkchop import VARIABLES
+
+    df = ds.drop_vars([k for k in ds.data_vars if k not in VARIABLES]).to_dataframe().reset_index()
+    keep = np.isfinite(df["c3"].to_numpy())
+    if "status" in df:
+        keep &= df["status"].to_numpy() == 0
+        df = df.drop(columns="status")
+    df = df[keep]
+    out = {"departure_utc": df["departure"].dt.strftime("%Y-%m-%dT%H:%M:%S"),
+           "arrival_utc": df["arrival"].dt.strftime("%Y-%m-%dT%H:%M:%S")}
+    for k in VARIABLES:
+        if k in df:
+            v = VARIABLES[k]
+            out[v.json_name] = df[k].round(v.decimals) if v.decimals else df[k].astype(int)
+    import pandas as pd
+
+    return pd.DataFrame(out)
+
+
+def save_porkchop(ds, path, *, missions: bool = False, label: str | None = None, dla: bool = False, today=None,
+                  launch_days=None, plotlyjs: str = "auto") -> str:
+    """Write the porkchop to ``path``; the format follows the suffix (.png .svg .html .nc .csv).
+
+    ``dla``, ``today``, ``launch_days``, ``missions``, ``label``: see :func:`porkchop_figure`. ``.csv`` holds only
+    the solved cells, units in the column names (:func:`porkchop_csv`). ``.html``: ``plotlyjs`` ("auto",
+    "inline", "directory"), see :func:`tianwen.plots_common.plotly_page`; the page works offline either way.
+    """
+    ext = check_suffix(path)
+    opts = dict(missions=missions, label=label, dla=dla, today=today, launch_days=launch_days)
     with atomic_path(path) as tmp:
         if ext in (".png", ".svg"):
-            import matplotlib.pyplot as plt
-
-            fig = porkchop_figure(ds, missions=missions, label=label)
-            fig.savefig(tmp, format=ext[1:])
-            plt.close(fig)
+            save_matplotlib(porkchop_figure(ds, **opts), tmp, ext)
         elif ext == ".html":
-            Path(tmp).write_text(porkchop_html(ds, missions=missions, label=label), encoding="utf-8")
+            plotly_page(porkchop_html(ds, **opts), path, tmp, plotlyjs)
         elif ext == ".nc":
             ds.to_netcdf(tmp)
         else:
-            ds.to_dataframe().to_csv(tmp)
-    return str(path)
-
-
-# ---------------------------------------------------------------------------------------------------------
-# The mission record as a timeline
-# ---------------------------------------------------------------------------------------------------------
-
-OUTCOME_COLOURS = {"success": "#2ca02c", "partial": "#ff7f0e", "failure": "#d62728", "launch-failure": "#7f7f7f",
-                   "en-route": "#1f77b4"}
-
-
-def history_figure(opportunities, summary):
-    """Opportunities as bands (launch window) coloured by minimum C3; missions as markers coloured by outcome."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    from matplotlib import cm, colors
-
-    fig, ax = plt.subplots(figsize=(14, 6.5), dpi=150)
-    c3s = [o.min_c3_km2s2 for o in opportunities]
-    norm = colors.Normalize(vmin=min(c3s), vmax=max(c3s))
-    cmap = matplotlib.colormaps["viridis_r"]
-    for idx, o in enumerate(opportunities):
-        a, b = np.datetime64(o.window_open), np.datetime64(o.window_close) + np.timedelta64(1, "D")
-        ax.axvspan(a, b, color=cmap(norm(o.min_c3_km2s2)), alpha=0.85, lw=0)
-        ax.annotate(o.label, (a, 0.2), rotation=90, fontsize=7, va="bottom", ha="right")
-        for k, m in enumerate(o.launches):
-            t = np.datetime64(m.entry.launch[:10])
-            y = 1.0 + k + 0.5 * (idx % 2)  # stagger neighbouring opportunities so labels do not collide
-            ax.plot(t, y, "o", color=OUTCOME_COLOURS[m.entry.outcome], mec="black", mew=0.5, ms=6,
-                    fillstyle="full" if m.in_window else "none")
-            ax.annotate(m.entry.short_name, (t, y), xytext=(4, 0), textcoords="offset points", fontsize=6,
-                        va="center")
-    fig.colorbar(cm.ScalarMappable(norm=norm, cmap=cmap), ax=ax, pad=0.01, label="minimum C3 (km²/s²)")
-    for name, colour in OUTCOME_COLOURS.items():
-        ax.plot([], [], "o", color=colour, mec="black", mew=0.5, label=name)
-    ax.plot([], [], "o", color="white", mec="black", label="launched outside the window")
-    ax.legend(loc="upper left", fontsize=7, ncol=3)
-    ax.set_ylim(0, max([len(o.launches) for o in opportunities] + [1]) + 2.5)
-    ax.set_yticks([])
-    ax.set_xlabel("launch date (UTC)")
-    ax.set_title(f"Earth–Mars launch opportunities {summary['since']}–{summary['until']}: {summary['with_launch']} of "
-                 f"{summary['opportunities']} had at least one Mars launch (bands: C3 within margin of the minimum)")
-    fig.tight_layout()
-    return fig
-
-
-def history_html(opportunities, summary) -> str:
-    import plotly.graph_objects as go
-
-    fig = go.Figure()
-    for o in opportunities:
-        fig.add_vrect(x0=o.window_open, x1=o.window_close, fillcolor="steelblue",
-                      opacity=float(0.25 + 0.6 * min(1.0, 9.0 / o.min_c3_km2s2)), line_width=0,
-                      annotation_text=f"{o.label}<br>C3 {o.min_c3_km2s2:.1f}", annotation_position="bottom left")
-        for k, m in enumerate(o.launches):
-            arc = m.arc
-            detail = (f"C3 {arc.c3_km2s2} km²/s², type {arc.type}, v∞ arr {arc.vinf_arr_kms} km/s"
-                      if arc.c3_km2s2 is not None else (arc.note or ""))
-            fig.add_trace(go.Scatter(
-                x=[m.entry.launch[:10]], y=[1 + k], mode="markers+text", text=[m.entry.short_name],
-                textposition="middle right", marker=dict(color=OUTCOME_COLOURS[m.entry.outcome], size=10,
-                                                         line=dict(color="black", width=1)),
-                hovertext=f"{m.entry.name}<br>{m.entry.agency}, {m.entry.country}<br>launch {m.entry.launch}<br>"
-                          f"{m.entry.outcome}<br>{detail}", hoverinfo="text", showlegend=False))
-    fig.update_layout(title=f"Earth–Mars opportunities {summary['since']}–{summary['until']}: "
-                            f"{summary['with_launch']} of {summary['opportunities']} with a Mars launch",
-                      yaxis=dict(visible=False), xaxis_title="launch date (UTC)", template="plotly_white")
-    return fig.to_html(include_plotlyjs=True, full_html=True)
-
-
-def save_history(opportunities, summary, path) -> str:
-    """Write the timeline to ``path`` (.png, .svg or .html)."""
-    ext = _suffix(path)
-    if ext not in (".png", ".svg", ".html"):
-        raise TianwenError(f"history output {str(path)!r}: use .png, .svg or .html")
-    with atomic_path(path) as tmp:
-        if ext == ".html":
-            Path(tmp).write_text(history_html(opportunities, summary), encoding="utf-8")
-        else:
-            import matplotlib.pyplot as plt
-
-            fig = history_figure(opportunities, summary)
-            fig.savefig(tmp, format=ext[1:])
-            plt.close(fig)
-    return str(path)
-
-
-# ---------------------------------------------------------------------------------------------------------
-# A reconstructed mission in 3-D
-# ---------------------------------------------------------------------------------------------------------
-
-def _trajectory_data(rec, n: int = 600):
-    """Sun-centred J2000-ecliptic positions (AU) of the cruise, Earth and Mars orbits, and the events."""
-    from .bodies import AU_KM
-    from .ephemeris import ICRF_TO_ECLIPTIC, state
-    from .time import Epoch
-
-    traj = rec.trajectory
-    t0, t1 = traj.t0, traj.t1
-    span = float(t1 - t0)
-    ep = Epoch(np.full(n, t0.jd1), t0.jd2 + np.linspace(0.0, span, n), "tdb")
-    sc, _ = traj.state(ep)
-    def orbit(body, days):
-        return state(body, Epoch(np.full(n, rec.launch.jd1), rec.launch.jd2 + np.linspace(0.0, days, n), "tdb"))[0]
-
-    earth, mars = orbit("earth", 365.25), orbit("mars", 687.0)
-    ecl = lambda r: (np.asarray(r) @ ICRF_TO_ECLIPTIC.T) / AU_KM
-    events = [("launch", rec.launch), ("arrival", rec.arrival)]
-    events += [(m["label"], _epoch_of(m["epoch_utc"])) for m in rec.manoeuvres]
-    marks = []
-    for label, t in events:
-        if float(t - t0) < 0:  # before the propagated arc: the spacecraft is at the Earth
-            r, _ = state("earth", t)
-        else:  # clamp to the arc (the arrival may be a fraction of a second past its periapsis event)
-            r, _ = traj.state(t if float(t - t1) <= 0 else t1)
-        marks.append((label, ecl(r)))
-    return ecl(sc), ecl(earth), ecl(mars), marks, ecl(state("earth", rec.launch)[0]), ecl(state("mars", rec.arrival)[0])
-
-
-def _epoch_of(text):
-    from .time import epoch
-
-    return epoch(text.rstrip("Z")).to("tdb")
-
-
-def trajectory_figure(rec):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    sc, earth, mars, marks, e0, m1 = _trajectory_data(rec)
-    fig = plt.figure(figsize=(9, 8), dpi=150)
-    ax = fig.add_subplot(projection="3d")
-    ax.plot(*earth.T, color="tab:blue", lw=0.8, label="Earth orbit")
-    ax.plot(*mars.T, color="tab:red", lw=0.8, label="Mars orbit")
-    ax.plot(*sc.T, color="black", lw=1.5, label=f"{rec.as_json()['name']} cruise (n-body)")
-    ax.scatter([0], [0], [0], color="gold", s=120, label="Sun")
-    ax.scatter(*e0, color="tab:blue", s=30)
-    ax.scatter(*m1, color="tab:red", s=30)
-    for label, r in marks:
-        ax.scatter(*r, color="black", s=12)
-        ax.text(*r, " " + label, fontsize=7)
-    ax.set_xlabel("x (AU, J2000 ecliptic)")
-    ax.set_ylabel("y (AU)")
-    ax.set_zlabel("z (AU)")
-    lim = 1.7
-    ax.set_xlim(-lim, lim)
-    ax.set_ylim(-lim, lim)
-    ax.set_zlim(-0.4, 0.4)
-    ax.view_init(elev=35, azim=-60)
-    ax.legend(loc="upper left", fontsize=8)
-    ax.set_title(f"{rec.as_json()['name']}: launch {rec.launch.date()}, arrival {rec.arrival.date()} "
-                 f"({rec.tof_days:.1f} d), Sun-centred")
-    fig.tight_layout()
-    return fig
-
-
-def trajectory_html(rec) -> str:
-    import plotly.graph_objects as go
-
-    sc, earth, mars, marks, e0, m1 = _trajectory_data(rec)
-    fig = go.Figure()
-    fig.add_trace(go.Scatter3d(x=earth[:, 0], y=earth[:, 1], z=earth[:, 2], mode="lines", name="Earth orbit",
-                               line=dict(color="royalblue")))
-    fig.add_trace(go.Scatter3d(x=mars[:, 0], y=mars[:, 1], z=mars[:, 2], mode="lines", name="Mars orbit",
-                               line=dict(color="firebrick")))
-    fig.add_trace(go.Scatter3d(x=sc[:, 0], y=sc[:, 1], z=sc[:, 2], mode="lines", name="cruise (n-body)",
-                               line=dict(color="black", width=5)))
-    fig.add_trace(go.Scatter3d(x=[0], y=[0], z=[0], mode="markers", name="Sun", marker=dict(color="gold", size=8)))
-    fig.add_trace(go.Scatter3d(x=[r[0] for _, r in marks], y=[r[1] for _, r in marks], z=[r[2] for _, r in marks],
-                               mode="markers+text", text=[label for label, _ in marks], name="events",
-                               marker=dict(size=3, color="black")))
-    fig.update_layout(title=f"{rec.as_json()['name']} cruise, Sun-centred J2000 ecliptic (AU)",
-                      scene=dict(aspectmode="manual", aspectratio=dict(x=1, y=1, z=0.3)))
-    return fig.to_html(include_plotlyjs=True, full_html=True)
-
-
-def save_trajectory(rec, path) -> str:
-    """Write the reconstructed cruise to ``path`` (.png, .svg or .html)."""
-    ext = _suffix(path)
-    if ext not in (".png", ".svg", ".html"):
-        raise TianwenError(f"trajectory output {str(path)!r}: use .png, .svg or .html")
-    with atomic_path(path) as tmp:
-        if ext == ".html":
-            Path(tmp).write_text(trajectory_html(rec), encoding="utf-8")
-        else:
-            import matplotlib.pyplot as plt
-
-            fig = trajectory_figure(rec)
-            fig.savefig(tmp, format=ext[1:])
-            plt.close(fig)
+            porkchop_csv(ds).to_csv(tmp, index=False)
     return str(path)

@@ -24,6 +24,7 @@ def porkchop(
     ephemeris_name: str = typer.Option("de421", "--ephemeris", help="de421 or analytic"),
     out: Optional[str] = typer.Option(None, help="write FILE.png|.svg|.html|.nc|.csv"),
     missions: bool = typer.Option(False, "--missions", help="overlay real missions launched in this window"),
+    dla: bool = typer.Option(False, "--dla", help="draw DLA contour lines on the --out plot"),
     as_json: bool = typer.Option(False, "--json", help="print the type I/II minima as JSON"),
     scheduler: Optional[str] = typer.Option(None, help="Dask scheduler address, e.g. tcp://HOST:8786 (default: $TIANWEN_SCHEDULER)"),
     workers: Optional[int] = typer.Option(None, help="start a local Dask cluster of N worker processes for this run"),
@@ -76,7 +77,7 @@ def porkchop(
         if out:
             from ..plots import save_porkchop
 
-            save_porkchop(grid.to_dataset(), out, missions=missions, label=label)
+            save_porkchop(grid.to_dataset(), out, missions=missions, label=label, dla=dla)
         attrs = grid.attrs
         if as_json:
             typer.echo(json.dumps({"origin": attrs["origin"], "target": attrs["target"],

@@ -1,0 +1,196 @@
+"""What every tianwen figure shares: the atomic file writer, output suffixes, labels placed without collisions
+(adjustText, then a last pass that drops what still collides), and plotly pages that load plotly.js once.
+
+Labels: :func:`place_labels` moves the movable labels of an axes away from each other and from fixed artists with
+`adjustText <https://github.com/Phlya/adjustText>`_ (deterministic: a fixed number of iterations, never a time
+limit), draws a thin leader from a label that moved to its anchor, and then drops, in priority order, any label
+whose box still overlaps a kept one or leaves the axes. :func:`text_overlaps` measures collisions from
+matplotlib's own text extents (``Text.get_window_extent``), the measure the tests apply to every figure.
+
+Pages: :func:`plotly_page` inlines plotly.js (minified, once) when the page stays within :data:`MAX_HTML_BYTES`,
+and otherwise refers to ``plotly.min.js`` written once beside the page; either way the page works offline.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+from .errors import TianwenError
+
+FORMATS = (".png", ".svg", ".html", ".nc", ".csv")
+MAX_HTML_BYTES = 5_000_000  # a page larger than this loads plotly.js from the file beside it
+PLOTLY_FILE = "plotly.min.js"
+PLOTLYJS_MODES = ("auto", "inline", "directory")
+RINGS_PX = (16.0, 28.0, 42.0, 60.0)  # where a label still colliding after adjustText is tried, around its anchor
+
+
+def atomic_path(path: str | os.PathLike):
+    """Yield a temporary path in the target's folder; move it onto ``path`` only if the block succeeds
+    (:func:`tianwen.files.atomic_write`: fsync, the user's umask, no temporary file left on any exit)."""
+    from .files import atomic_write
+
+    return atomic_write(path)
+
+
+def check_suffix(path, allowed=FORMATS, what: str = "output") -> str:
+    """The lower-case suffix of ``path`` if it is one of ``allowed``; otherwise a one-line TianwenError."""
+    ext = Path(path).suffix.lower()
+    if ext not in allowed:
+        raise TianwenError(f"{what} {str(path)!r}: unknown format {ext or '(none)'}; use one of {', '.join(allowed)}")
+    return ext
+
+
+def save_matplotlib(fig, tmp, ext: str) -> None:
+    """Write a matplotlib figure to the temporary path ``tmp`` (format from ``ext``) and close it."""
+    import matplotlib.pyplot as plt
+
+    try:
+        fig.savefig(tmp, format=ext[1:])
+    finally:
+        plt.close(fig)
+
+
+def new_figure(**kwargs):
+    """A matplotlib figure on the Agg backend (no display needed), through pyplot so that it can be closed."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt.figure(**kwargs)
+
+
+def freeze_layout(fig):
+    """Run the figure's layout engine once and switch it off, so that label boxes measured afterwards are the
+    boxes that will be saved (a layout pass at save time would move the axes under the labels)."""
+    fig.draw_without_rendering()
+    fig.set_layout_engine("none")
+    return fig.canvas.get_renderer()
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Labels without collisions
+# ---------------------------------------------------------------------------------------------------------
+
+def text_boxes(fig, texts, pad_px: float = 0.0):
+    """Display-space boxes (x0, y0, x1, y1) of visible, non-empty texts, from matplotlib's text extents."""
+    renderer = fig.canvas.get_renderer()
+    out = []
+    for t in texts:
+        if not t.get_visible() or not t.get_text().strip():
+            continue
+        b = t.get_window_extent(renderer)
+        out.append((t, (b.x0 - pad_px, b.y0 - pad_px, b.x1 + pad_px, b.y1 + pad_px)))
+    return out
+
+
+def _intersect(a, b, tol: float = 0.0) -> bool:
+    return min(a[2], b[2]) - max(a[0], b[0]) > tol and min(a[3], b[3]) - max(a[1], b[1]) > tol
+
+
+def text_overlaps(fig, texts, tol_px: float = 0.5) -> list:
+    """Pairs of visible texts whose extents overlap by more than ``tol_px`` pixels in both directions."""
+    boxes = text_boxes(fig, texts)
+    return [(boxes[i][0].get_text(), boxes[j][0].get_text()) for i in range(len(boxes))
+            for j in range(i + 1, len(boxes)) if _intersect(boxes[i][1], boxes[j][1], tol_px)]
+
+
+def axes_texts(ax) -> list:
+    """Every text drawn inside an axes (annotations, contour labels, free text), visible and non-empty."""
+    return [t for t in ax.texts if t.get_visible() and t.get_text().strip()]
+
+
+def place_labels(ax, movable, *, fixed=(), points=None, iter_lim: int = 250, leader_px: float = 12.0,
+                 leader_colour="0.3", pad_px: float = 2.0, max_move_px: float = 40.0, point_px: float = 7.0) -> list:
+    """Move ``movable`` texts (data coordinates, in priority order) off each other and off ``fixed`` texts and
+    ``points`` ((x, y) data arrays to keep clear) with adjustText; draw a thin leader from a label that moved more
+    than ``leader_px`` to its anchor; then hide any label that still overlaps a kept one (fixed labels are kept
+    first) or left the axes. Returns the labels kept. Deterministic: a fixed iteration count, no time limit."""
+    from adjustText import adjust_text
+
+    fig = ax.figure
+    movable = [t for t in movable if t.get_text().strip()]
+    fixed = [t for t in fixed if t.get_visible() and t.get_text().strip()]
+    if not movable:
+        return []
+    anchors = [t.get_unitless_position() for t in movable]  # datetime axes: plain floats
+    kwargs = {}
+    if points is not None and len(points[0]):  # plain floats (a datetime axis converts its values)
+        px = np.asarray(ax.convert_xunits(np.asarray(points[0])), dtype=float)
+        py = np.asarray(ax.convert_yunits(np.asarray(points[1])), dtype=float)
+        kwargs = dict(x=px, y=py)
+    adjust_text(movable, objects=fixed or None, ax=ax, iter_lim=iter_lim, avoid_self=False,
+                max_move=(max_move_px, max_move_px), expand=(1.1, 1.25), **kwargs)
+    renderer = fig.canvas.get_renderer()
+    inside = ax.get_window_extent(renderer)
+    kept_boxes = [box for _, box in text_boxes(fig, fixed, pad_px)]
+    if kwargs:  # a label never covers a marked point
+        for x, y in ax.transData.transform(np.column_stack([kwargs["x"], kwargs["y"]])):
+            kept_boxes.append((x - point_px, y - point_px, x + point_px, y + point_px))
+    kept = []
+
+    def free(t):
+        b = t.get_window_extent(renderer)
+        box = (b.x0 - pad_px, b.y0 - pad_px, b.x1 + pad_px, b.y1 + pad_px)
+        outside = b.x0 < inside.x0 or b.x1 > inside.x1 or b.y0 < inside.y0 or b.y1 > inside.y1
+        return None if outside or any(_intersect(box, k) for k in kept_boxes) else box
+
+    for t, anchor in zip(movable, anchors):
+        box = free(t)
+        if box is None:  # adjustText left it colliding: the first free spot on rings around its anchor, or none
+            home = ax.transData.transform(anchor)
+            for ring in RINGS_PX:
+                for angle in np.radians(np.arange(0.0, 360.0, 30.0)):
+                    spot = home + ring * np.array([np.cos(angle), 0.6 * np.sin(angle)])
+                    t.set_position(ax.transData.inverted().transform(spot))
+                    box = free(t)
+                    if box is not None:
+                        break
+                if box is not None:
+                    break
+        if box is None:
+            t.set_visible(False)
+            continue
+        kept_boxes.append(box)
+        kept.append(t)
+        here = ax.transData.transform(t.get_unitless_position())
+        there = ax.transData.transform(anchor)
+        if ((here - there) ** 2).sum() ** 0.5 > leader_px:
+            ax.annotate("", anchor, xytext=t.get_unitless_position(), textcoords="data",
+                        arrowprops=dict(arrowstyle="-", lw=0.5, color=leader_colour, patchA=t, shrinkA=1,
+                                        shrinkB=0))
+    return kept
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Plotly pages that load plotly.js once
+# ---------------------------------------------------------------------------------------------------------
+
+def plotly_page(fig, path, tmp, plotlyjs: str = "auto") -> str:
+    """Write the plotly figure ``fig`` as a full page to ``tmp`` (the atomic temporary of ``path``).
+
+    ``plotlyjs``: ``"inline"`` puts plotly.js (minified) in the page once; ``"directory"`` refers to
+    ``plotly.min.js`` beside the page and writes that file if it is missing or differs; ``"auto"`` inlines when the
+    page stays within :data:`MAX_HTML_BYTES`, and otherwise uses the file beside it. Returns the mode used."""
+    if plotlyjs not in PLOTLYJS_MODES:
+        raise TianwenError(f"plotlyjs={plotlyjs!r}: use one of {', '.join(map(repr, PLOTLYJS_MODES))}")
+    from plotly.offline import get_plotlyjs
+
+    html = fig.to_html(include_plotlyjs="directory", full_html=True)  # <script src="plotly.min.js">
+    js = get_plotlyjs()
+    mode = plotlyjs
+    if mode == "auto":
+        mode = "inline" if len(html.encode()) + len(js.encode()) + 64 <= MAX_HTML_BYTES else "directory"
+    if mode == "inline":
+        html = fig.to_html(include_plotlyjs=True, full_html=True)
+    else:
+        beside = Path(path).parent / PLOTLY_FILE
+        data = js.encode()
+        if not (beside.is_file() and beside.stat().st_size == len(data) and beside.read_bytes() == data):
+            with atomic_path(beside) as jtmp:
+                Path(jtmp).write_bytes(data)
+    Path(tmp).write_text(html, encoding="utf-8")
+    return mode
