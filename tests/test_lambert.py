@@ -258,3 +258,30 @@ def test_property_never_an_unflagged_wrong_answer(r1, r2, tof, revs, prograde, r
     if tof <= 1e4 and el.p / (1.0 + el.ecc) > 1e-3 * scale:
         r, _ = propagate(np.asarray(r1), res.v1, tof, 1.0)
         assert np.linalg.norm(r - np.asarray(r2)) <= 1e-6 * scale
+
+
+def test_near_collinear_geometry_is_flagged_with_its_error_size():
+    """Issue 21: within 1e-6 rad of 180 deg the transfer plane is nearly undefined. The two independent solvers
+    (Izzo, Gooding) then differ by ~2e-16 / sin(angle) (measured: 1.2e-10 at 1e-6 rad, 1.8e-5 at 1e-11 rad); the
+    result is flagged ``ill_conditioned`` and its ``expected_error`` covers that spread. Far from it, no flag."""
+    rng = np.random.default_rng(7)
+    q, _ = np.linalg.qr(rng.normal(size=(3, 3)))
+    r1 = q @ np.array([1.0, 0.0, 0.0])
+    for eps in (1e-7, 1e-9, 1e-11):
+        th = np.pi - eps
+        r2 = q @ (1.3 * np.array([np.cos(th), np.sin(th), 0.0]))
+        a = lambert(r1, r2, 3.0, mu=1.0)
+        b = lambert(r1, r2, 3.0, mu=1.0, method="gooding")
+        assert a.status == OK and bool(a.ill_conditioned)
+        assert np.linalg.norm(a.v1 - b.v1) / np.linalg.norm(b.v1) <= 10 * float(a.expected_error)
+    far = lambert(r1, q @ np.array([0.0, 1.3, 0.0]), 3.0, mu=1.0)
+    assert not bool(far.ill_conditioned) and float(far.expected_error) < 1e-14
+
+
+def test_max_revs_of_an_enormous_time_of_flight_is_not_negative():
+    """Issue 21: max_revs returned -2**63 for huge times of flight (integer overflow); now a large positive count."""
+    n = max_revs([1.0, 0, 0], [0, 1.0, 0], [1e10, 1e25, 1e300], mu=1.0)
+    s = (2.0 + np.sqrt(2.0)) / 2.0  # semi-perimeter of the (r1, r2, chord) triangle
+    big_t = np.sqrt(2.0 / s**3) * 1e10  # Izzo's non-dimensional time; N revolutions need T >= ~N pi
+    assert abs(int(n[0]) - big_t / np.pi) <= 1
+    assert n[1] > 0 and n[2] > 0

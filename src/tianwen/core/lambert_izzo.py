@@ -143,7 +143,10 @@ def _t00(lam, N):
 
 @fast_kernel
 def _nmax(lam, T):
-    """Largest revolution count N for which a solution exists (Izzo 2015, section 4)."""
+    """Largest revolution count N for which a solution exists (Izzo 2015, section 4); capped at 2**62 (times of
+    flight of more than ~1e18 orbits, where the integer would overflow)."""
+    if T / math.pi >= 4.6e18:
+        return 4611686018427387904
     n = int(T / math.pi)
     if n > 0 and T < _t00(lam, n):
         xm, tm = _tmin(lam, n)

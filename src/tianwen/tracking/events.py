@@ -147,6 +147,14 @@ def passes(target, start, end, site, min_elevation_deg: float = 0.0, *, refracti
             ends = np.array([lo if r is None else r, hi if st is None else st])
             e = elev(ends)[0]
             m, max_el = ends[int(np.argmax(e))], float(np.max(e))
+        if not 0.0 <= m <= end_s:
+            # The pass reaches beyond the window (a target that never sets, or a pass cut by the window's ends):
+            # its culmination is the highest point inside the window, an interior maximum or an end of it.
+            a0, b0 = max(lo if r is None else r, 0.0), min(hi if st is None else st, end_s)
+            inside = [t for t, mx in zip(ext, is_max) if mx and a0 <= t <= b0]
+            cand = np.array([a0, b0] + inside)
+            e = elev(cand)[0]
+            m, max_el = cand[int(np.argmax(e))], float(np.max(e))
         kept.append((r, m, st, float(max_el)))
     if not kept:
         return []
