@@ -252,7 +252,10 @@ def test_property_never_an_unflagged_wrong_answer(r1, r2, tof, revs, prograde, r
     assert np.all(np.isfinite(res.v1)) and np.all(np.isfinite(res.v2))
     other = lambert(r1, r2, tof, mu=1.0, revs=revs, prograde=prograde, branch=branch, method="gooding")
     if other.status == OK:
-        assert np.linalg.norm(res.v1 - other.v1) <= 1e-8 * np.linalg.norm(other.v1)
+        # Two correct solvers agree to 1e-8, except where the geometry itself is ill-conditioned (flagged, within
+        # 1e-6 rad of 0/180/360 deg): there they agree to the flagged expected error.
+        tol = max(1e-8, 10.0 * float(res.expected_error)) if bool(res.ill_conditioned) else 1e-8
+        assert np.linalg.norm(res.v1 - other.v1) <= tol * np.linalg.norm(other.v1)
     scale = max(np.linalg.norm(r1), np.linalg.norm(r2))
     el = rv2coe(np.asarray(r1), res.v1, 1.0)
     if tof <= 1e4 and el.p / (1.0 + el.ecc) > 1e-3 * scale:
