@@ -164,6 +164,40 @@ def test_validation_tables_name_tests_that_exist():
     assert not unsourced, f"rows without a figure or a source: {unsourced}"
 
 
+def _row(text: str, label: str) -> list[str]:
+    line = next(x for x in text.splitlines() if x.startswith(f"| {label}"))
+    return [c.strip() for c in line.strip("|").split("|")][1:]
+
+
+def test_reconstruction_page_quotes_what_the_library_computes():
+    """docs/reconstruction.md's "computed" columns (issue 19: they had drifted from ``tianwen mission NAME --json``)
+    against :func:`tianwen.reconstruct.reconstruct` today, to the digits the page prints: cruise days, path length,
+    Earth–Mars distance and light time at arrival, the Lambert arc's launch C3 and arrival v-infinity, Tianwen-1's
+    and Hope's capture burn, Hope's free inclination and Mars 2020's entry speed."""
+    from tianwen.reconstruct import reconstruct
+
+    text = (DOCS / "reconstruction.md").read_text("utf-8")
+    c_light = 299792.458
+    for col, name in ((1, "tianwen-1"), (3, "hope"), (5, "mars2020")):
+        rec = reconstruct(name)
+        j = rec.as_json()
+        assert _row(text, "cruise")[col].startswith(f"{rec.tof_days:.1f} d"), name
+        assert _row(text, "path length")[col].startswith(f"{j['cruise_path_length_km'] / 1e6:.1f} million km"), name
+        dist = j["earth_mars_distance_at_arrival_km"]
+        assert _row(text, "Earth–Mars distance")[col].startswith(f"{dist / 1e6:.1f} million km"), name
+        if name != "mars2020":
+            assert _row(text, "one-way light time")[col].startswith(f"{dist / c_light / 60:.2f} min"), name
+            assert f"{1000 * j['moi_dv_kms']:.0f} m/s impulsive" in _row(text, "MOI burn")[col], name
+        assert _row(text, "launch C3")[col].startswith(f"{j['lambert']['c3_km2s2']:.2f} km²/s²"), name
+        assert _row(text, "arrival v∞")[col].startswith(f"{j['lambert']['vinf_arr_kms']:.3f} km/s"), name
+    tw1 = reconstruct("tianwen-1").as_json()["capture"]
+    assert f"{tw1['finite_burn_duration_min']:.1f} min finite" in _row(text, "MOI burn")[1]
+    hope = reconstruct("hope").as_json()["arrival_state"]
+    assert _row(text, "capture inclination")[3].startswith(f"{hope['inclination_deg']:.1f}°")
+    m2020 = reconstruct("mars2020").as_json()["entry"]
+    assert _row(text, "entry speed")[5].startswith(f"{m2020['speed_kms']:.3f} km/s")
+
+
 def test_site_builds_with_warnings_as_errors(tmp_path):
     """``mkdocs build --strict``: every warning (broken link or anchor, page outside the nav, a docstring that
     mkdocstrings cannot render, an unknown reference) fails the build. The API pages must hold the rendered
