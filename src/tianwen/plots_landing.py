@@ -88,6 +88,11 @@ def save_landing(landing, path, *, title=None, ellipse=None) -> str:
     ax2.legend(fontsize=8)
     fig.suptitle(title or f"{s.get('mission_name', 'Entry, descent and landing')}: {s['outcome']}")
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    from .files import atomic_write
+
+    try:
+        with atomic_write(path) as tmp:
+            fig.savefig(tmp, dpi=120, format=str(path).rsplit(".", 1)[-1].lower())
+    finally:
+        plt.close(fig)
     return str(path)
