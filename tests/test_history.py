@@ -133,11 +133,14 @@ def test_cli_history_json_and_plot(tmp_path, cli):
     assert p.returncode == 0, p.stderr
     data = json.loads(p.stdout)
     assert set(data) == {"opportunities", "summary"}
-    assert data["summary"] == {"since": 2016, "opportunities": 3, "with_launch": 3}
+    assert data["summary"] == {"since": 2016, "until": 2020, "opportunities": 3, "with_launch": 3}
     o = data["opportunities"][-1]
-    assert set(o) == {"label", "window_open", "window_close", "min_c3_km2s2", "missions"} and o["label"] == "2020"
+    assert set(o) == {"label", "window_open", "window_close", "min_c3_km2s2", "min_c3_launch", "missions"}
+    assert o["label"] == "2020"
     assert o["window_open"] <= "2020-07-19" <= o["window_close"] and abs(o["min_c3_km2s2"] - 13.09) < 0.05
-    assert o["missions"][1] == {"name": "Tianwen-1", "agency": "CNSA", "launch": "2020-07-23", "outcome": "success"}
+    tw = o["missions"][1]
+    assert {k: tw[k] for k in ("name", "agency", "launch", "outcome")} == {
+        "name": "Tianwen-1", "agency": "CNSA", "launch": "2020-07-23", "outcome": "success"}
     assert out.stat().st_size > 100_000
 
 

@@ -12,11 +12,16 @@ list. For each one:
   or within three weeks of it (Nozomi, which left Earth via lunar and Earth swingbys, and ESCAPADE, which
   waited in a loiter orbit, did not). Spacecraft that only used Mars for a gravity assist are not counted.
 
-For each mission with launch and arrival dates, :func:`ballistic_arc` gives the single Lambert arc between
+For each mission with departure and arrival dates, :func:`ballistic_arc` gives the single Lambert arc between
 them (C3, DLA, arrival v-infinity, type) to set beside the opportunity's optimum — or says why the dates
-do not describe one ballistic arc (no arrival; a flight time outside 60–600 days; a C3 more than twice
-the opportunity's minimum plus 10 km^2/s^2, the signature of phasing orbits, swingbys or deep-space
-manoeuvres).
+do not describe one ballistic arc (no arrival yet, or none; a flight time outside 60–600 days; a C3 more than
+twice the opportunity's minimum plus 10 km^2/s^2, the signature of phasing orbits, swingbys or deep-space
+manoeuvres). The departure is the launch, or the trans-Mars injection where the spacecraft left Earth orbit by
+its own engine and the catalogue records it (``departure_utc``: India's Mars Orbiter Mission left on
+2013-11-30, 25 days after its launch into an elliptical Earth orbit).
+
+:meth:`Opportunity.as_json` holds every field the ``tianwen history`` text shows: the window, the minimum and
+its date, and for each launch its in-window flag and its arc.
 """
 
 from __future__ import annotations
@@ -44,6 +49,13 @@ class Arc:
     tof_days: float | None = None
     type: str | None = None
     note: str | None = None
+    departure: str | None = None  # the UTC epoch the arc starts (launch or trans-Mars injection)
+    from_event: str | None = None  # "launch" or "trans-Mars injection"
+
+    def as_json(self) -> dict:
+        return {"c3_km2s2": self.c3_km2s2, "dla_deg": self.dla_deg, "vinf_arr_kms": self.vinf_arr_kms,
+                "tof_days": self.tof_days, "type": self.type, "note": self.note, "departure": self.departure,
+                "from": self.from_event}
 
 
 @dataclass
@@ -51,6 +63,11 @@ class Launch:
     entry: CatalogueEntry
     in_window: bool
     arc: Arc
+
+    def as_json(self) -> dict:
+        e = self.entry
+        return {"name": e.short_name, "agency": e.agency, "launch": e.launch[:10], "outcome": e.outcome,
+                "in_window": bool(self.in_window), "arc": self.arc.as_json()}
 
 
 @dataclass
@@ -66,9 +83,8 @@ class Opportunity:
     def as_json(self) -> dict:
         return {
             "label": self.label, "window_open": self.window_open, "window_close": self.window_close,
-            "min_c3_km2s2": round(self.min_c3_km2s2, 3),
-            "missions": [{"name": m.entry.short_name, "agency": m.entry.agency, "launch": m.entry.launch[:10],
-                          "outcome": m.entry.outcome} for m in self.launches],
+            "min_c3_km2s2": round(self.min_c3_km2s2, 3), "min_c3_launch": self.min_c3_launch,
+            "missions": [m.as_json() for m in self.launches],
         }
 
 
@@ -120,23 +136,36 @@ def _compute_opportunity(opp: Epoch, margin: float, origin: str, ephemeris) -> O
                        min_c3_tdb_jd=float(launch.jd))
 
 
+#: Why a mission without an arrival date has no arc, by outcome.
+NO_ARRIVAL = {"en-route": "en route: no Mars arrival yet", "launch-failure": "launch failure: never left for Mars",
+              "failure": "lost en route: no Mars arrival"}
+
+
 def ballistic_arc(entry: CatalogueEntry, opportunity_min_c3: float, *, origin="earth", ephemeris="de421") -> Arc:
-    """The single Lambert arc (Earth at launch to the Mars barycentre at arrival), or why there is none."""
+    """The single Lambert arc (Earth at departure to the Mars barycentre at arrival), or why there is none.
+
+    The departure is ``entry.departure`` (a trans-Mars injection by the spacecraft's own engine) when the
+    catalogue records one, else the launch; ``Arc.departure`` and ``Arc.from_event`` say which."""
     from .porkchop import transfers
 
     if entry.arrival is None:
-        return Arc(note="no arrival (launch failure or lost en route)")
-    t0, t1 = _epoch(entry.launch).to("tdb"), _epoch(entry.arrival).to("tdb")
+        return Arc(note=NO_ARRIVAL.get(entry.outcome, "no arrival"))
+    start = entry.departure_or_launch
+    event = "trans-Mars injection" if entry.departure else "launch"
+    t0, t1 = _epoch(start).to("tdb"), _epoch(entry.arrival).to("tdb")
     tof = float(t1 - t0)
     if not 60.0 <= tof <= 600.0:
-        return Arc(tof_days=round(tof, 1), note=f"{tof:.0f}-day cruise: not one ballistic arc (swingbys or loiter)")
+        return Arc(tof_days=round(tof, 1), note=f"{tof:.0f}-day cruise: not one ballistic arc (swingbys or loiter)",
+                   departure=start, from_event=event)
     x = transfers(origin, "mars", t0, tof, ephemeris=ephemeris)
     c3 = float(x["c3"])
     if not np.isfinite(c3) or c3 > 2.0 * opportunity_min_c3 + 10.0:
         return Arc(tof_days=round(tof, 1), note=f"Lambert C3 {c3:.0f} km2/s2 between these dates: not one ballistic "
-                                                "arc (phasing orbits, swingbys or deep-space manoeuvres)")
+                                                "arc (phasing orbits, swingbys or deep-space manoeuvres)",
+                   departure=start, from_event=event)
     return Arc(c3_km2s2=round(c3, 2), dla_deg=round(float(x["dla"]), 1), vinf_arr_kms=round(float(x["vinf_arr"]), 3),
-               tof_days=round(tof, 1), type={1: "I", 2: "II"}.get(int(x["transfer_type"])))
+               tof_days=round(tof, 1), type={1: "I", 2: "II"}.get(int(x["transfer_type"])), departure=start,
+               from_event=event)
 
 
 def history(since: int = 1960, until: int | None = None, *, margin_km2s2: float = 5.0, origin: str = "earth",
@@ -144,7 +173,8 @@ def history(since: int = 1960, until: int | None = None, *, margin_km2s2: float 
             workers: int | None = None, progress=None) -> tuple[list[Opportunity], dict]:
     """Opportunities labelled ``since``..``until`` with their Mars launches, and the summary counts.
 
-    ``until`` defaults to the year of the catalogue's last launch. Returns ``(opportunities, summary)`` with
+    ``until`` defaults to the opportunity of the catalogue's last Mars launch (ESCAPADE, launched in November
+    2025 to leave Earth in the 2026 window, makes it 2026). Returns ``(opportunities, summary)`` with
     ``summary = {"since", "until", "opportunities", "with_launch"}``. ``scheduler``/``workers``: compute the
     opportunities as Dask tasks (see :mod:`tianwen.distributed`); the result is the same.
     ``progress(done, total)`` is called as each opportunity is computed.
@@ -153,8 +183,10 @@ def history(since: int = 1960, until: int | None = None, *, margin_km2s2: float 
     from .windows import find_opportunities
 
     catalogue = [e for e in load_catalogue(extra_catalogues) if e.is_mars_mission]
-    if until is None:
-        until = max(int(e.launch[:4]) for e in catalogue)
+    last_year = max(int(e.launch[:4]) for e in catalogue)
+    default_until = until is None
+    if default_until:  # one year more, so that a launch ahead of its window (ESCAPADE) finds its opportunity
+        until = last_year + 1
     since, until = int(since), int(until)
     if until < since:
         raise TianwenError(f"until={until} is before since={since}")
@@ -177,6 +209,10 @@ def history(since: int = 1960, until: int | None = None, *, margin_km2s2: float 
         o.launches.append(Launch(e, lo <= t <= hi, ballistic_arc(e, o.min_c3_km2s2, origin=origin,
                                                                   ephemeris=ephemeris)))
     shown = [o for o in opps if since <= int(o.label) <= until]
+    if default_until:  # end at the last launch's opportunity
+        while shown and not shown[-1].launches and int(shown[-1].label) > last_year:
+            shown.pop()
+        until = max(last_year, int(shown[-1].label)) if shown else last_year
     summary = {"since": since, "until": until, "opportunities": len(shown),
                "with_launch": sum(1 for o in shown if o.launches)}
     return shown, summary

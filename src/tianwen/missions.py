@@ -1,8 +1,10 @@
-"""Missions as data: the catalogue of spacecraft launched toward Mars, 1960-2025.
+"""Missions as data: the catalogue of spacecraft launched toward Mars, 1960 to 2026.
 
 The catalogue is ``data/mars_missions.csv`` (58 rows, each with its source; columns and rules in
 ``data/mars_missions.md``). :func:`load_catalogue` reads it into :class:`CatalogueEntry` records and
-checks every row: dates that parse, arrival after launch, known mission types and outcomes, a source.
+checks every row: dates that parse, departure and arrival after launch, known mission types and outcomes,
+a source. The optional column ``departure_utc`` holds the trans-Mars injection of spacecraft that left
+Earth orbit by their own engine (India's Mars Orbiter Mission, Nozomi): their Earth–Mars arc starts there.
 Users can add their own rows in a file of the same columns (``extra=[path]``, or ``--catalogue FILE``);
 a malformed file is refused with one line naming the file, row and field.
 """
@@ -21,6 +23,8 @@ COLUMNS = ("name", "agency", "country", "launch_utc", "arrival_utc", "mission_ty
            "gravity_assist_only", "notes", "source")
 MISSION_TYPES = ("flyby", "orbiter", "lander", "rover", "impactor", "sample-return")
 OUTCOMES = ("success", "partial", "failure", "launch-failure", "en-route")
+#: Columns a catalogue may have besides :data:`COLUMNS` (empty or absent means: none).
+OPTIONAL_COLUMNS = ("departure_utc",)
 
 
 @dataclass(frozen=True)
@@ -37,6 +41,12 @@ class CatalogueEntry:
     gravity_assist_only: bool
     notes: str
     source: str
+    departure: str | None = None  # trans-Mars injection by the spacecraft's own engine (UTC), if it left that way
+
+    @property
+    def departure_or_launch(self) -> str:
+        """The epoch the Earth–Mars arc starts: the trans-Mars injection when recorded, else the launch."""
+        return self.departure or self.launch
 
     @property
     def short_name(self) -> str:
@@ -70,6 +80,16 @@ def _check_row(row: dict, where: str) -> CatalogueEntry:
             raise TianwenError(f"{where} ({name}): arrival_utc {arrival!r}: {exc}") from None
         if float(arr - launch) <= 0:
             raise TianwenError(f"{where} ({name}): arrival {arrival} is not after launch {row['launch_utc']}")
+    departure = (row.get("departure_utc") or "").strip() or None
+    if departure is not None:
+        try:
+            dep = epoch(departure)
+        except ValueError as exc:
+            raise TianwenError(f"{where} ({name}): departure_utc {departure!r}: {exc}") from None
+        if float(dep - launch) <= 0:
+            raise TianwenError(f"{where} ({name}): departure {departure} is not after launch {row['launch_utc']}")
+        if arrival is not None and float(arr - dep) <= 0:
+            raise TianwenError(f"{where} ({name}): arrival {arrival} is not after departure {departure}")
     types = tuple(t.strip() for t in (row["mission_type"] or "").split("+") if t.strip())
     bad = [t for t in types if t not in MISSION_TYPES]
     if not types or bad:
@@ -84,14 +104,14 @@ def _check_row(row: dict, where: str) -> CatalogueEntry:
     source = (row["source"] or "").strip()
     if not source:
         raise TianwenError(f"{where} ({name}): every row needs a source")
-    if outcome == "launch-failure" and arrival is not None:
-        raise TianwenError(f"{where} ({name}): a launch failure cannot have an arrival date")
+    if outcome == "launch-failure" and (arrival is not None or departure is not None):
+        raise TianwenError(f"{where} ({name}): a launch failure cannot have an arrival or departure date")
     return CatalogueEntry(name, row["agency"].strip(), row["country"].strip(), row["launch_utc"].strip(), arrival,
-                          types, outcome, ga == "true", (row["notes"] or "").strip(), source)
+                          types, outcome, ga == "true", (row["notes"] or "").strip(), source, departure)
 
 
 def read_catalogue_file(path) -> list[CatalogueEntry]:
-    """Read and check one catalogue CSV (the columns of :data:`COLUMNS`)."""
+    """Read and check one catalogue CSV (the columns of :data:`COLUMNS`, and any of :data:`OPTIONAL_COLUMNS`)."""
     p = Path(path)
     try:
         text = p.read_text(encoding="utf-8")

@@ -16,7 +16,7 @@ from .app import app, fail, progress_bar, run, split_range, vec  # noqa: F401
 @app.command()
 def history(
     since: int = typer.Option(1960, help="first opportunity (year label)"),
-    until: Optional[int] = typer.Option(None, help="last opportunity (default: the catalogue's last launch year)"),
+    until: Optional[int] = typer.Option(None, help="last opportunity (default: the one of the catalogue's last Mars launch)"),
     margin: float = typer.Option(5.0, help="window = launch days with C3 within this of the minimum, km2/s2"),
     catalogue: List[str] = typer.Option([], "--catalogue", help="extra catalogue CSV (same columns), repeatable"),
     out: Optional[str] = typer.Option(None, help="timeline plot FILE.png|.svg|.html"),
@@ -46,8 +46,13 @@ def history(
             save_history(opps, summary, out)
         if as_json:
             typer.echo(json.dumps({"opportunities": [o.as_json() for o in opps],
-                                   "summary": {k: summary[k] for k in ("since", "opportunities", "with_launch")}}))
+                                   "summary": {k: summary[k] for k in ("since", "until", "opportunities",
+                                                                       "with_launch")}}))
             return
+        shown = [m.entry for o in opps for m in o.launches]
+        w_name = max([len("name")] + [len(e.short_name) for e in shown]) + 2  # columns fit their longest entry
+        w_agency = max([len("agency")] + [len(e.agency) for e in shown]) + 2
+        w_outcome = max([len("outcome")] + [len(e.outcome) for e in shown]) + 1
         for o in opps:
             typer.echo(f"{o.label}  window {o.window_open} .. {o.window_close}  min C3 {o.min_c3_km2s2:6.2f} km2/s2 "
                        f"on {o.min_c3_launch}")
@@ -55,11 +60,13 @@ def history(
                 typer.echo("      no Mars launch")
             for m in o.launches:
                 a = m.arc
-                arc = (f"ballistic arc: C3 {a.c3_km2s2:6.2f}, DLA {a.dla_deg:6.1f}, vinf_arr {a.vinf_arr_kms:.2f} km/s, "
-                       f"type {a.type}, {a.tof_days:.0f} d" if a.c3_km2s2 is not None else a.note)
+                start = f" from trans-Mars injection {a.departure[:10]}" if a.from_event == "trans-Mars injection" else ""
+                arc = (f"ballistic arc{start}: C3 {a.c3_km2s2:6.2f}, DLA {a.dla_deg:6.1f}, vinf_arr "
+                       f"{a.vinf_arr_kms:.2f} km/s, type {a.type}, {a.tof_days:.0f} d" if a.c3_km2s2 is not None
+                       else a.note)
                 flag = "" if m.in_window else "  [launched outside the window]"
-                typer.echo(f"      {m.entry.launch[:10]}  {m.entry.short_name:<34} {m.entry.agency[:24]:<24} "
-                           f"{m.entry.outcome:<14} {arc}{flag}")
+                typer.echo(f"      {m.entry.launch[:10]}  {m.entry.short_name:<{w_name}}{m.entry.agency:<{w_agency}}"
+                           f"{m.entry.outcome:<{w_outcome}}{arc}{flag}")
         typer.echo(f"{summary['with_launch']} of {summary['opportunities']} Earth–Mars opportunities from "
                    f"{summary['since']} to {summary['until']} had at least one Mars launch.")
         if out:
