@@ -508,6 +508,10 @@ class Ellipse(NamedTuple):
         return _jsonable(d)
 
 
+#: Largest Monte Carlo run landing_ellipse accepts: ~2 ms of compiled flight per case on one core.
+MAX_CASES = 200_000
+
+
 def landing_ellipse(entry_speed_kms, fpa_deg, vehicle: Vehicle | None = None, *, n=2000, confidence=0.99,
                     sigma_speed_ms=2.0, sigma_fpa_deg=0.07, sigma_heading_deg=0.05, sigma_density=0.10,
                     sigma_lift_to_drag=0.05, sigma_beta=0.03, seed=0, entry_alt_km=125.0, lat_deg=0.0,
@@ -525,6 +529,9 @@ def landing_ellipse(entry_speed_kms, fpa_deg, vehicle: Vehicle | None = None, *,
     n = int(n)
     if n < 1000:
         raise TianwenError(f"n = {n} cases: a 99 % ellipse needs at least 1000")
+    if n > MAX_CASES:
+        raise TianwenError(f"n = {n} cases is over the limit of {MAX_CASES:,} (about {MAX_CASES * 2e-3:.0f} s of "
+                           f"computing); use fewer cases")
     if not 0.5 <= float(confidence) < 1.0:
         raise TianwenError(f"confidence = {confidence!r} is outside [0.5, 1)")
     for nm, v in (("sigma_speed_ms", sigma_speed_ms), ("sigma_fpa_deg", sigma_fpa_deg),

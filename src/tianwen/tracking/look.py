@@ -129,9 +129,10 @@ def utc_grid(start, end, step_days: float, max_epochs: int = 2_000_000) -> Epoch
     a, b = epoch_window(start, end, allow_single=True)
     a, b = a.to("utc"), b.to("utc")
     span = (float(b.jd1) - float(a.jd1)) + (float(b.jd2) - float(a.jd2))
+    if span / step_days + 1 > max_epochs:
+        raise TianwenError(f"{span / step_days + 1:.3g} epochs from that window and step; at most {max_epochs:,}: "
+                           f"use a step of at least {span / (max_epochs - 1):.3g} days")
     n = int(math.floor(span / step_days + 1e-9)) + 1
-    if n > max_epochs:
-        raise TianwenError(f"{n:,} epochs from that window and step; use a larger step (at most {max_epochs:,})")
     return Epoch(np.full(n, float(a.jd1)), float(a.jd2) + np.arange(n) * step_days, "utc")
 
 
