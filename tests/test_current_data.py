@@ -137,11 +137,16 @@ DE421 = os.path.join(os.path.dirname(__import__("skyfield_data").__file__), "dat
 CUT_START, CUT_END = "2020-06-01", "2020-10-01"
 
 
-def _cut_de421(path, pairs=((0, 10), (0, 3), (3, 399), (0, 4)), start=CUT_START, end=CUT_END):
+def _cut_de421(path, pairs=((0, 10), (0, 3), (3, 399), (0, 4)), start=CUT_START, end=CUT_END, parts=1,
+               data_type=2):
     """Copy DE421's Chebyshev records covering [start, end] of the (center, target) ``pairs`` into a new SPK
-    type-2 file written by SPICE (``spkw02``: ``cdata`` is each record's x, y, z coefficients, no MID/RADIUS)."""
+    file written by SPICE: type 2 (``spkw02``: ``cdata`` is each record's x, y, z coefficients, no MID/RADIUS)
+    or type 3 (``spkw03``: x, y, z then vx, vy, vz, the velocity series being the position series' derivative,
+    ``numpy.polynomial.chebyshev.chebder``, times 2 / record length). ``parts`` > 1 splits each pair into
+    that many consecutive segments (as DE441 comes in parts). Returns the span every pair covers."""
     spice = pytest.importorskip("spiceypy")
     from jplephem.spk import SPK
+    from numpy.polynomial import chebyshev
 
     j2000 = 2451545.0
     lo, hi = float(epoch(start).to("tdb").jd), float(epoch(end).to("tdb").jd)
@@ -156,11 +161,18 @@ def _cut_de421(path, pairs=((0, 10), (0, 3), (3, 399), (0, 4)), start=CUT_START,
             init, intlen, coef = seg.load_array()  # (3, records, n)
             k0 = int(np.floor((lo - init) / intlen))
             k1 = int(np.ceil((hi - init) / intlen))
-            block = coef[:, k0:k1, :]
-            cdata = np.ascontiguousarray(block.transpose(1, 0, 2)).ravel()
-            btime = (init + k0 * intlen - j2000) * 86400.0
-            spice.spkw02(handle, target, center, "J2000", btime, btime + (k1 - k0) * intlen * 86400.0,
-                         f"DE421 {target} cut", intlen * 86400.0, k1 - k0, coef.shape[2] - 1, cdata, btime)
+            cuts = np.linspace(k0, k1, parts + 1).round().astype(int)
+            for a, b in zip(cuts[:-1], cuts[1:]):
+                block = coef[:, a:b, :].transpose(1, 0, 2).copy()  # (records, 3, n), writable for SPICE
+                btime = (init + a * intlen - j2000) * 86400.0
+                args = (handle, target, center, "J2000", btime, btime + (b - a) * intlen * 86400.0,
+                        f"DE421 {target} cut", intlen * 86400.0, b - a, coef.shape[2] - 1)
+                if data_type == 2:
+                    spice.spkw02(*args, block.ravel(), btime)
+                else:
+                    vel = chebyshev.chebder(block, axis=2) * (2.0 / (intlen * 86400.0))
+                    vel = np.concatenate([vel, np.zeros(vel.shape[:2] + (1,))], axis=2)
+                    spice.spkw03(*args, np.concatenate([block, vel], axis=1).ravel(), btime)
             first, last = max(first, init + k0 * intlen), min(last, init + k1 * intlen)
     finally:
         spice.spkcls(handle)
@@ -202,6 +214,25 @@ def test_a_cut_spk_file_gives_de421s_states(cut_file):
     mars = (sky["mars barycenter"] - sky["sun"]).at(st)
     r, _ = state("mars", t, ephemeris=path)
     np.testing.assert_allclose(r, mars.position.km.T, rtol=0, atol=1e-3)
+
+
+@pytest.mark.parametrize("parts, data_type", [(3, 2), (1, 3)])
+def test_segments_in_parts_and_type_3(tmp_path, parts, data_type):
+    """A file whose pairs come in three consecutive segments (as DE441's do), and a type-3 file (positions and
+    velocities, as SPICE writes them): Mars and the Earth equal DE421 to 1 mm on both sides of every segment
+    boundary, velocities to 1e-9 km/s (type 3's are read, as type 2's, as the position series' derivative)."""
+    from tianwen.ephemeris import get_ephemeris, state
+
+    path = str(tmp_path / f"de421-{parts}-{data_type}.bsp")
+    lo, hi = _cut_de421(path, parts=parts, data_type=data_type)
+    eph = get_ephemeris(path)
+    assert abs(eph.span_tdb_jd[0] - lo) < 1e-9 and abs(eph.span_tdb_jd[1] - hi) < 1e-9
+    t = Epoch(np.linspace(lo + 0.01, hi - 0.01, 400), 0.0, "tdb")
+    for body in ("earth", "mars"):
+        r, v = state(body, t, ephemeris=path)
+        r0, v0 = state(body, t, ephemeris="de421")
+        np.testing.assert_allclose(r, r0, rtol=0, atol=1e-6)
+        np.testing.assert_allclose(v, v0, rtol=0, atol=1e-9)
 
 
 def test_the_spk_file_is_checked_for_span_and_bodies(cut_file, tmp_path, cli):
