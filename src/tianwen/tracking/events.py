@@ -147,9 +147,9 @@ def passes(target, start, end, site, min_elevation_deg: float = 0.0, *, refracti
             ends = np.array([lo if r is None else r, hi if st is None else st])
             e = elev(ends)[0]
             m, max_el = ends[int(np.argmax(e))], float(np.max(e))
-        if not 0.0 <= m <= end_s:
-            # The pass reaches beyond the window (a target that never sets, or a pass cut by the window's ends):
-            # its culmination is the highest point inside the window, an interior maximum or an end of it.
+        if r is None and st is None and not 0.0 <= m <= end_s:
+            # A target that never sets in the searched span: its culmination is the highest point inside the
+            # window asked (an interior maximum or an end of it), not one in the search margins.
             a0, b0 = max(lo if r is None else r, 0.0), min(hi if st is None else st, end_s)
             inside = [t for t, mx in zip(ext, is_max) if mx and a0 <= t <= b0]
             cand = np.array([a0, b0] + inside)
