@@ -147,7 +147,7 @@ def porkchop_figure(ds, *, missions: bool = False, label: str | None = None, dla
     cb.set_label("launch energy C3 (km²/s²)")
     fixed, movable = [], []
     c3_lines = ax.contour(x, y, masked(c3), levels=levels, **LINE_STYLES["c3"])
-    fixed += ax.clabel(c3_lines, fmt="%g", fontsize=7, inline=True, inline_spacing=2)
+    fixed += ax.clabel(c3_lines, fmt="%g", fontsize=7, inline=False)
     vinf = masked(ds.vinf_arr.values.T)
     vl = _round_levels(vinf, 0.5, 9)
     if vl.size:
@@ -163,7 +163,7 @@ def porkchop_figure(ds, *, missions: bool = False, label: str | None = None, dla
         if dl.size:
             cd = ax.contour(x, y, masked(ds.dla.values.T), levels=dl, **LINE_STYLES["dla"])
             movable += ax.clabel(cd, fmt=lambda v: f"{v:g}°", fontsize=6.5, inline=False, colors="#2166ac")
-    for t in movable:  # a light box hides the line under a label that stays on it
+    for t in fixed + movable:  # a light box hides the line under a label that stays on it
         t.set_bbox(dict(boxstyle="square,pad=0.1", fc="white", ec="none", alpha=0.75))
     handles = [Line2D([], [], color="black", lw=0.8, label="C3 (km²/s²)"),
                Line2D([], [], color="#b2182b", lw=0.9, ls="--", label="arrival v∞ (km/s)"),
@@ -248,9 +248,9 @@ def porkchop_html(ds, *, missions: bool = False, label: str | None = None, dla: 
     fig = go.Figure(go.Contour(
         x=x, y=y, z=f32(c3), customdata=custom, hovertemplate=hover, colorscale="Viridis", reversescale=True,
         opacity=0.75, line=dict(color="black", width=0.6),
-        contours=dict(start=float(levels[0]), end=float(levels[-1]), size=1.0, showlabels=True,
-                      labelfont=dict(size=10, color="black")),
-        colorbar=dict(title="C3 (km²/s²)", tickvals=[float(v) for v in levels]), name="C3 (km²/s²)"))
+        contours=dict(start=2.0 * np.floor(levels[0] / 2.0), end=float(levels[-1]), size=2.0, showlabels=True,
+                      labelfont=dict(size=10, color="black")),  # plotly's levels are uniform: every 2 km²/s²
+        colorbar=dict(title="C3 (km²/s²)", dtick=2.0), name="C3 (km²/s²)"))
 
     def lines(var, step, count, colour, dash, unit, start=None):
         z = f32(ds[var].values.T)
@@ -269,7 +269,7 @@ def porkchop_html(ds, *, missions: bool = False, label: str | None = None, dla: 
     for m in minima(ds):
         fig.add_trace(go.Scatter(x=[m.departure], y=[m.arrival], mode="markers+text",
                                  marker=dict(symbol="star", size=16, color="white", line=dict(color="black", width=1)),
-                                 text=[f"Type {m.type} min C3 {m.c3_km2s2:.2f}"], textposition="top right",
+                                 text=[f"Type {m.type} min C3 {m.c3_km2s2:.2f}"], textposition="bottom right",
                                  name=f"Type {m.type} minimum", hoverinfo="skip"))
     t0 = _today(today, x)
     if t0 is not None:
@@ -282,11 +282,15 @@ def porkchop_html(ds, *, missions: bool = False, label: str | None = None, dla: 
         fig.add_trace(go.Scatter(x=dep, y=arr if arr is not None else np.full(dep.size, y[0]), mode="markers",
                                  marker=dict(symbol="line-ns-open" if arr is None else "circle", size=8,
                                              color="#e66101"), name="launch period"))
-    if missions:
-        for mname, launch, arrival in _missions_in(ds):
-            if arrival is not None:
-                fig.add_trace(go.Scatter(x=[launch], y=[arrival], mode="markers+text", text=[mname],
-                                         marker=dict(color="orange", size=10), name=mname))
+    if missions:  # names on staggered leaders, so that missions launched days apart stay readable
+        flown = [(n, a, b) for n, a, b in _missions_in(ds) if b is not None]
+        if flown:
+            fig.add_trace(go.Scatter(x=[a for _, a, _ in flown], y=[b for _, _, b in flown], mode="markers",
+                                     marker=dict(color="orange", size=10, line=dict(color="black", width=1)),
+                                     name="flown missions", hovertext=[n for n, _, _ in flown], hoverinfo="text"))
+        for k, (mname, launch, arrival) in enumerate(flown):
+            fig.add_annotation(x=launch, y=arrival, text=mname, showarrow=True, arrowwidth=1, ax=-60 - 10 * (k % 2),
+                               ay=-25 - 22 * k, bgcolor="orange", font=dict(size=11))
     head, what = porkchop_title(ds, label, dla)
     fig.update_layout(title=dict(text=f"{head}<br><sup>{what}</sup>"), xaxis_title="launch date (UTC)",
                       yaxis_title="arrival date (UTC)", template="plotly_white",

@@ -108,7 +108,7 @@ def place_labels(ax, movable, *, fixed=(), points=None, iter_lim: int = 250, lea
     """Move ``movable`` texts (data coordinates, in priority order) off each other and off ``fixed`` texts and
     ``points`` ((x, y) data arrays to keep clear) with adjustText; draw a thin leader from a label that moved more
     than ``leader_px`` to its anchor; then hide any label that still overlaps a kept one (fixed labels are kept
-    first) or left the axes. Returns the labels kept. Deterministic: a fixed iteration count, no time limit."""
+    first; a fixed label on another fixed one is hidden too) or left the axes. Returns the labels kept. Deterministic: a fixed iteration count, no time limit."""
     from adjustText import adjust_text
 
     fig = ax.figure
@@ -126,7 +126,13 @@ def place_labels(ax, movable, *, fixed=(), points=None, iter_lim: int = 250, lea
                 max_move=(max_move_px, max_move_px), expand=(1.1, 1.25), **kwargs)
     renderer = fig.canvas.get_renderer()
     inside = ax.get_window_extent(renderer)
-    kept_boxes = [box for _, box in text_boxes(fig, fixed, pad_px)]
+    kept_boxes = []
+    for t, box in text_boxes(fig, fixed, 0.0):  # fixed labels stay where they are, unless one sits on another
+        if any(_intersect(box, k) for k in kept_boxes):
+            t.set_visible(False)
+        else:
+            kept_boxes.append(box)
+    kept_boxes = [(b[0] - pad_px, b[1] - pad_px, b[2] + pad_px, b[3] + pad_px) for b in kept_boxes]
     if kwargs:  # a label never covers a marked point
         for x, y in ax.transData.transform(np.column_stack([kwargs["x"], kwargs["y"]])):
             kept_boxes.append((x - point_px, y - point_px, x + point_px, y + point_px))
