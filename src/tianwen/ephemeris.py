@@ -11,6 +11,10 @@
   (JPL Solar System Dynamics), Table 1 (valid 1800–2050; errors listed in ``data/standish_elements.md``).
   Sun-centred, no Moon: ``earth`` is approximated by the Earth–Moon barycentre (4670 km away, below the
   model's own error), and ``moon`` is not available.
+* **a path ending in .bsp** — any JPL SPK planetary file of Chebyshev types 2/3 the user has (DE430, DE440 for
+  1550–2650, DE441 for 13200 BC–17191 AD ...), read like DE421 and checked on loading for the Sun, the Earth and
+  Mars (:data:`SPK_REQUIRED_BODIES`); its span is where all three are covered, and an epoch outside it raises
+  :class:`OutOfRangeError` naming the file and its span.
 * **analytic-long** — the same model with Standish's Tables 2a and 2b (valid 3000 BC – 3000 AD; larger
   errors than Table 1, listed in ``data/standish_elements.md``): for dates beyond DE421, e.g. long surveys.
 
@@ -112,7 +116,7 @@ class SPKEphemeris:
         chain = [naif_id]
         while chain[-1] != 0:
             if chain[-1] not in self._parent:
-                held = ", ".join(sorted({n for n, b in BODIES.items() if b.naif_id in self._parent or b.naif_id == 0}))
+                held = ", ".join(sorted({n for n, b in BODIES.items() if b.naif_id in self._parent}))
                 raise UnknownBodyError(f"body {name or naif_id!r} (NAIF id {naif_id}) is not in {self.name}: no "
                                        f"segment for NAIF id {chain[-1]}; it holds {held or 'no known body'}")
             chain.append(self._parent[chain[-1]])
