@@ -253,7 +253,7 @@ def find_opportunities(year_from: int, year_to: int, *, origin="earth", target="
     """
     _require_covered(year_from, year_to, origin, target, ephemeris)
     origin, target = _names(origin, target)
-    if use_table and scheduler is None and workers is None:
+    if use_table:  # the same dates a scan would give, in-process or on a cluster: no work at all
         hit = _tabled(origin, target, ephemeris, year_from, year_to)
         if hit is not None:
             return hit
@@ -376,8 +376,9 @@ def _opportunity_transfers_task(opp: Epoch, origin, target, ephemeris) -> list[T
 
 
 def windows(year_from: int, year_to: int, *, origin="earth", target="mars", ephemeris="de421",
-            scheduler=None, workers: int | None = None) -> list[Transfer]:
+            scheduler=None, workers: int | None = None, progress=None) -> list[Transfer]:
     """Every opportunity from ``year_from`` to ``year_to`` with its four refined optimal transfers.
+    ``progress(done, total)`` is called as each opportunity is refined.
 
     ``scheduler``/``workers``: run the scan blocks and each opportunity's refinement as Dask tasks (a
     ``distributed.Client``, a scheduler address, or N local worker processes; default
@@ -391,7 +392,8 @@ def windows(year_from: int, year_to: int, *, origin="earth", target="mars", ephe
         opps = find_opportunities(year_from, year_to, origin=origin, target=target, ephemeris=ephemeris,
                                   scheduler=sched)
         eph = shippable_ephemeris(ephemeris)
-        parts = run_all(_opportunity_transfers_task, [(opp, origin, target, eph) for opp in opps], scheduler=sched)
+        parts = run_all(_opportunity_transfers_task, [(opp, origin, target, eph) for opp in opps], scheduler=sched,
+                        progress=progress)
     return [row for part in parts for row in part]
 
 

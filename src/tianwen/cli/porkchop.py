@@ -154,8 +154,13 @@ def windows(
             launch_site = lookup_site(site)
             if vehicle is not None:
                 lookup_vehicle(vehicle)
-        rows = survey(year_from, year_to, origin=origin, target=target, ephemeris=ephemeris_name,
-                      scheduler=scheduler, workers=workers)
+        bar = progress_bar("windows: opportunities", "opportunities", quiet=as_json)
+        try:
+            rows = survey(year_from, year_to, origin=origin, target=target, ephemeris=ephemeris_name,
+                          scheduler=scheduler, workers=workers, progress=bar)
+        finally:
+            if bar is not None:
+                bar.close()
         periods = {}
         if vehicle is not None:
             from ..launch import launch_period
