@@ -23,6 +23,7 @@ app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # plain help: no "<bool>" metavars on flags, and no rich import for --help
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
@@ -40,7 +41,9 @@ def _root(version: bool = typer.Option(False, "--version", "-V", callback=_versi
                                        help="print the version and exit")):
     """Open Earth–Mars mission design: ephemerides, Lambert arcs, porkchops and launch windows.
 
-    Example: tianwen porkchop --opportunity next --out porkchop.png
+    \b
+    Example:
+      tianwen porkchop --opportunity next --out porkchop.png
     """
 
 

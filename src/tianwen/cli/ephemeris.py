@@ -22,7 +22,12 @@ def ephemeris(
     ephemeris_name: str = typer.Option("de421", "--ephemeris", help="de421 or analytic (Standish, 1800-2050)"),
     as_json: bool = typer.Option(False, "--json", help="print JSON"),
 ):
-    """Position (km) and velocity (km/s) of BODY relative to CENTER at each EPOCH."""
+    """Position (km) and velocity (km/s) of BODY relative to CENTER at each EPOCH.
+
+    \b
+    Example:
+      tianwen ephemeris mars 2021-02-10T11:52:00 now --json
+    """
 
     def go():
         from ..bodies import body as lookup

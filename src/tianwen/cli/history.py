@@ -24,7 +24,12 @@ def history(
     scheduler: Optional[str] = typer.Option(None, help="Dask scheduler address, e.g. tcp://HOST:8786 (default: $TIANWEN_SCHEDULER)"),
     workers: Optional[int] = typer.Option(None, help="start a local Dask cluster of N worker processes for this run"),
 ):
-    """Mars launches grouped by Earth–Mars opportunity, and how many windows had one."""
+    """Mars launches grouped by Earth–Mars opportunity, and how many windows had one.
+
+    \b
+    Example:
+      tianwen history --since 1996 --out history.png
+    """
 
     def go():
         from ..history import history as record

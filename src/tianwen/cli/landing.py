@@ -67,7 +67,12 @@ def landing(
     as_json: bool = typer.Option(False, "--json", help="print JSON"),
     out: Optional[str] = typer.Option(None, "--out", help="plot FILE.png|.svg|.pdf (altitude-speed, ground track)"),
 ):
-    """Fly an entry, descent and landing: a mission's published entry, or a free case."""
+    """Fly an entry, descent and landing: a mission's published entry, or a free case.
+
+    \b
+    Example:
+      tianwen landing tianwen-1 --monte-carlo 1000 --out zhurong.png
+    """
 
     def go():
         from ..errors import TianwenError

@@ -29,7 +29,12 @@ def launch_period(
     ephemeris_name: str = typer.Option("de421", "--ephemeris", help="de421 or analytic"),
     as_json: bool = typer.Option(False, "--json", help="print JSON"),
 ):
-    """Launch period: for each day, the best arrival, its C3, DLA, RLA, the vehicle's capability, margin and window."""
+    """Launch period: for each day, the best arrival, its C3, DLA, RLA, the vehicle's capability, margin and window.
+
+    \b
+    Example:
+      tianwen launch-period --opportunity 2020 --vehicle atlas-v-541 --site ksc --payload-kg 4000 --arrival-fixed 2021-02-18
+    """
 
     def go():
         from ..errors import TianwenError

@@ -19,7 +19,12 @@ def mission(
     out: Optional[str] = typer.Option(None, help="3-D trajectory plot FILE.png|.svg|.html"),
     step: float = typer.Option(3600.0, help="OEM sampling step, s"),
 ):
-    """Reconstruct a mission: Lambert arc, n-body cruise through its published manoeuvres, Mars arrival."""
+    """Reconstruct a mission: Lambert arc, n-body cruise through its published manoeuvres, Mars arrival.
+
+    \b
+    Example:
+      tianwen mission tianwen-1 --oem tianwen1.oem --out tianwen1.png
+    """
 
     def go():
         from ..missions import load_mission

@@ -31,7 +31,12 @@ def navigation(
     as_json: bool = typer.Option(False, "--json", help="print JSON"),
     out: Optional[str] = typer.Option(None, "--out", help="plot the nested B-plane ellipses to FILE.png|.svg|.pdf"),
 ):
-    """B-plane 1-sigma ellipse and periapsis-altitude uncertainty at Mars for each station set."""
+    """B-plane 1-sigma ellipse and periapsis-altitude uncertainty at Mars for each station set.
+
+    \b
+    Example:
+      tianwen navigation tianwen-1 --stations kashi,jiamusi --add neuquen,malargue --ddor
+    """
 
     def go():
         from ..navigation import compare_stations

@@ -37,7 +37,9 @@ def porkchop(
 ):
     """Porkchop plot of launch energy C3 and arrival v-infinity (default: the next Earth–Mars opportunity).
 
-    Example: tianwen porkchop --opportunity 2028 --parking-alt-km 200 --capture-rp-km 3789 --capture-ra-km 60000
+    \b
+    Example:
+      tianwen porkchop --opportunity 2028 --parking-alt-km 200 --capture-rp-km 3789 --capture-ra-km 60000
     """
 
     def go():
@@ -138,7 +140,9 @@ def windows(
 ):
     """Every launch opportunity in the span, with its refined minimum-C3 and minimum-v-infinity transfers.
 
-    Example: tianwen windows --from 2026 --to 2035 --vehicle atlas-v-541 --site ksc --payload-kg 4000
+    \b
+    Example:
+      tianwen windows --from 2026 --to 2035 --vehicle atlas-v-541 --site ksc --payload-kg 4000
     """
 
     def go():

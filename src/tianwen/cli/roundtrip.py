@@ -71,7 +71,12 @@ def roundtrip(
     out: Optional[str] = typer.Option(None, help="write the trajectory figure FILE.png|.svg"),
     as_json: bool = typer.Option(False, "--json", help="print JSON (with the legs' end states)"),
 ):
-    """The best Earth-Mars-Earth round trip of an opportunity: outbound, stay and return chosen together."""
+    """The best Earth-Mars-Earth round trip of an opportunity: outbound, stay and return chosen together.
+
+    \b
+    Example:
+      tianwen roundtrip --opportunity 2028 --stay-days 300:600 --json
+    """
 
     def go():
         if out:
@@ -126,7 +131,12 @@ def returns(
     ephemeris_name: str = typer.Option("de421", "--ephemeris", help="de421 or analytic"),
     as_json: bool = typer.Option(False, "--json", help="print JSON"),
 ):
-    """Mars-to-Earth return opportunities: the least-departure-Δv leg of each type, with its Earth entry speed."""
+    """Mars-to-Earth return opportunities: the least-departure-Δv leg of each type, with its Earth entry speed.
+
+    \b
+    Example:
+      tianwen returns --from 2026 --to 2035
+    """
 
     def go():
         from ..returns import DEFAULT_MARS_ORBIT_RADIUS_KM, return_opportunities
@@ -159,7 +169,12 @@ def return_leg(
     ephemeris_name: str = typer.Option("de421", "--ephemeris", help="de421 or analytic"),
     as_json: bool = typer.Option(False, "--json", help="print JSON (with the end states)"),
 ):
-    """One Mars-to-Earth leg from its dates: departure burn from the Mars orbit, arrival v-infinity, entry speed."""
+    """One Mars-to-Earth leg from its dates: departure burn from the Mars orbit, arrival v-infinity, entry speed.
+
+    \b
+    Example:
+      tianwen return-leg --depart 2030-11-01 --arrive 2031-07-07
+    """
 
     def go():
         from ..returns import DEFAULT_MARS_ORBIT_RADIUS_KM, return_leg as leg_of

@@ -24,7 +24,12 @@ def serve(
     cache_mb: float = typer.Option(256.0, help="result cache size, MB"),
     log_level: str = typer.Option("info", help="uvicorn log level"),
 ):
-    """Serve the interactive page and the JSON API (/api/, schema at /openapi.json); works offline."""
+    """Serve the interactive page and the JSON API (/api/, schema at /openapi.json); works offline.
+
+    \b
+    Example:
+      tianwen serve --port 8000   (then open http://127.0.0.1:8000/)
+    """
 
     def go():
         if not (0 < port < 65536):

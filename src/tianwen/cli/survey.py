@@ -84,7 +84,12 @@ def survey(
     repair: bool = typer.Option(False, "--repair", help="recompute the damaged parts of the store at --out (its own options)"),
     as_json: bool = typer.Option(False, "--json", help="print JSON (every minimum)"),
 ):
-    """Every opportunity to each target over the years, multi-revolution, minima (and grids) to Zarr; resumable."""
+    """Every opportunity to each target over the years, multi-revolution, minima (and grids) to Zarr; resumable.
+
+    \b
+    Example:
+      tianwen survey --targets mars --from 2025 --to 2045 --revs 0..1 --out survey.zarr
+    """
 
     def go():
         from ..errors import TianwenError

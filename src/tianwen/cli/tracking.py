@@ -58,7 +58,12 @@ def passes(
     step: float = typer.Option(600.0, help="sampling step before refinement, seconds"),
     as_json: bool = typer.Option(False, "--json", help="print JSON"),
 ):
-    """Passes of the target at a station: rise, culmination and set (UTC) and maximum elevation."""
+    """Passes of the target at a station: rise, culmination and set (UTC) and maximum elevation.
+
+    \b
+    Example:
+      tianwen passes --station kashi --target tianwen-1 --from 2021-02-10 --to 2021-02-12
+    """
 
     def go():
         from ..tracking import passes as compute
@@ -96,7 +101,9 @@ def geometry(
 ):
     """Range, light time and Sun–Earth–target angle over a span; solar conjunction periods; a plot with --out.
 
-    Example: tianwen geometry --from 2021-02-10T11:52 --to 2021-02-10T11:52 --station kashi (one epoch)
+    \b
+    Example:
+      tianwen geometry --target mars --from 2021-02-10T11:52 --to 2021-02-10T11:52 (one epoch)
     """
 
     def go():
@@ -162,7 +169,12 @@ def geometry(
 
 @app.command()
 def stations(as_json: bool = typer.Option(False, "--json", help="print JSON")):
-    """The ground-station catalogue: WGS84 coordinates, antenna and source (details in data/stations.md)."""
+    """The ground-station catalogue: WGS84 coordinates, antenna and source (details in data/stations.md).
+
+    \b
+    Example:
+      tianwen stations --json
+    """
 
     def go():
         from ..tracking import stations as catalogue

@@ -48,7 +48,12 @@ def transfer(
                                                      "from the published burns"),
     as_json: bool = typer.Option(False, "--json", help="print JSON"),
 ):
-    """A transfer: ballistic (default), with one deep-space manoeuvre (--dsm) or broken-plane (--broken-plane)."""
+    """A transfer: ballistic (default), with one deep-space manoeuvre (--dsm) or broken-plane (--broken-plane).
+
+    \b
+    Example:
+      tianwen transfer --dsm --launch 2020-07-23 --arrive 2021-02-10 --max-c3 12 --json
+    """
 
     def go():
         if mission is not None:
