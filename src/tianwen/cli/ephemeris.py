@@ -19,7 +19,7 @@ def ephemeris(
     epochs: List[str] = typer.Argument(..., help="ISO-8601 epochs, UTC unless a scale follows ('2021-02-10T11:52:00 TDB')"),
     center: str = typer.Option("sun", help="centre body"),
     frame: str = typer.Option("icrf", help="icrf (= EME2000) or ecliptic (J2000 mean ecliptic)"),
-    ephemeris_name: str = typer.Option("de421", "--ephemeris", help="de421 or analytic (Standish, 1800-2050)"),
+    ephemeris_name: str = typer.Option("de421", "--ephemeris", help="de421 (1900-2053), analytic (1800-2050), analytic-long (3000 BC-3000 AD) or a JPL SPK file PATH.bsp (DE440 ...)"),
     as_json: bool = typer.Option(False, "--json", help="print JSON"),
 ):
     """Position (km) and velocity (km/s) of BODY relative to CENTER at each EPOCH.

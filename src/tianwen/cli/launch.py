@@ -26,7 +26,7 @@ def launch_period(
     days: Optional[int] = typer.Option(None, help="the N-day period of least design (maximum) C3"),
     target: str = typer.Option("mars", help="target planet"),
     ascent: str = typer.Option("parking", help="parking (coast in a parking orbit) or direct"),
-    ephemeris_name: str = typer.Option("de421", "--ephemeris", help="de421 or analytic"),
+    ephemeris_name: str = typer.Option("de421", "--ephemeris", help="de421, analytic, analytic-long or a JPL SPK file PATH.bsp"),
     as_json: bool = typer.Option(False, "--json", help="print JSON"),
 ):
     """Launch period: for each day, the best arrival, its C3, DLA, RLA, the vehicle's capability, margin and window.

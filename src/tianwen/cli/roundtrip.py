@@ -67,7 +67,7 @@ def roundtrip(
     entry_alt: float = typer.Option(125.0, "--entry-alt-km", help="Earth entry interface altitude, km"),
     minimise: str = typer.Option("dv", "--minimise", help="dv (capture + departure burns) or duration"),
     step: float = typer.Option(1.0, help="grid step, days"),
-    ephemeris_name: str = typer.Option("de421", "--ephemeris", help="de421 or analytic"),
+    ephemeris_name: str = typer.Option("de421", "--ephemeris", help="de421, analytic, analytic-long or a JPL SPK file PATH.bsp"),
     out: Optional[str] = typer.Option(None, help="write the trajectory figure FILE.png|.svg"),
     as_json: bool = typer.Option(False, "--json", help="print JSON (with the legs' end states)"),
 ):
@@ -128,7 +128,7 @@ def returns(
     ra: Optional[float] = typer.Option(None, "--mars-orbit-ra-km", help="Mars orbit apoapsis radius, km"),
     max_entry: Optional[float] = typer.Option(None, "--max-entry-kms", help="Earth entry speed cap, km/s"),
     entry_alt: float = typer.Option(125.0, "--entry-alt-km", help="Earth entry interface altitude, km"),
-    ephemeris_name: str = typer.Option("de421", "--ephemeris", help="de421 or analytic"),
+    ephemeris_name: str = typer.Option("de421", "--ephemeris", help="de421, analytic, analytic-long or a JPL SPK file PATH.bsp"),
     as_json: bool = typer.Option(False, "--json", help="print JSON"),
 ):
     """Mars-to-Earth return opportunities: the least-departure-Δv leg of each type, with its Earth entry speed.
@@ -166,7 +166,7 @@ def return_leg(
                                        "3789.5: 400 km circular)"),
     ra: Optional[float] = typer.Option(None, "--mars-orbit-ra-km", help="Mars orbit apoapsis radius, km"),
     entry_alt: float = typer.Option(125.0, "--entry-alt-km", help="Earth entry interface altitude, km"),
-    ephemeris_name: str = typer.Option("de421", "--ephemeris", help="de421 or analytic"),
+    ephemeris_name: str = typer.Option("de421", "--ephemeris", help="de421, analytic, analytic-long or a JPL SPK file PATH.bsp"),
     as_json: bool = typer.Option(False, "--json", help="print JSON (with the end states)"),
 ):
     """One Mars-to-Earth leg from its dates: departure burn from the Mars orbit, arrival v-infinity, entry speed.

@@ -42,7 +42,7 @@ def transfer(
     capture_ra_km: Optional[float] = typer.Option(None, "--capture-ra-km", help="capture orbit apoapsis radius, km"),
     origin: str = typer.Option("earth", help="origin body"),
     target: str = typer.Option("mars", help="target body"),
-    ephemeris_name: str = typer.Option("de421", "--ephemeris", help="de421 or analytic"),
+    ephemeris_name: str = typer.Option("de421", "--ephemeris", help="de421, analytic, analytic-long or a JPL SPK file PATH.bsp"),
     seed: int = typer.Option(0, help="random seed of the global search"),
     mission: Optional[str] = typer.Option(None, help="a mission flown with a DSM (tianwen-1): its design, rebuilt "
                                                      "from the published burns"),
