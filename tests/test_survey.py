@@ -20,7 +20,6 @@ import xarray as xr
 distributed = pytest.importorskip("distributed")
 zarr = pytest.importorskip("zarr")
 
-from tianwen.distributed import local_cluster  # noqa: E402
 from tianwen.errors import TianwenError  # noqa: E402
 from tianwen.porkchop import transfers  # noqa: E402
 from tianwen.survey import open_survey, survey, survey_rows  # noqa: E402
@@ -55,10 +54,9 @@ def reference(tmp_path_factory):
     return path
 
 
-@pytest.fixture(scope="module")
-def client():
-    with local_cluster(2, numba_threads=1) as c, distributed.Client(c) as cl:
-        yield cl
+@pytest.fixture
+def client(dask_client):
+    return dask_client  # the session's one cluster (tests/conftest.py)
 
 
 def test_survey_on_cluster_equals_in_process(reference, client, tmp_path):
