@@ -51,6 +51,21 @@ def c3_levels(c3) -> np.ndarray:
     return np.array(sorted(set(levels)))
 
 
+def type_boundary(transfer_type) -> np.ndarray:
+    """Cells next to a change of transfer type (the 180° ridge between Type I and II, or the edge of the solved
+    region): every quantity jumps there, so contour lines crowd into it; the figure draws no line over it."""
+    t = np.asarray(transfer_type)
+    edge = np.zeros(t.shape, dtype=bool)
+    for axis in (0, 1):
+        d = np.diff(t, axis=axis) != 0
+        lo = [slice(None)] * 2
+        hi = [slice(None)] * 2
+        lo[axis], hi[axis] = slice(None, -1), slice(1, None)
+        edge[tuple(lo)] |= d
+        edge[tuple(hi)] |= d
+    return edge
+
+
 def _round_levels(values, step: float, count: int, start: float | None = None) -> np.ndarray:
     finite = values[np.isfinite(values)]
     if not finite.size:
@@ -136,12 +151,13 @@ def porkchop_figure(ds, *, missions: bool = False, label: str | None = None, dla
     c3 = ds.c3.values.T
     levels = c3_levels(c3)
     shown = np.isfinite(c3) & (c3 <= levels[-1])
-    masked = lambda v: np.where(shown, v, np.nan)  # noqa: E731 (lines only where C3 is drawn)
+    lined = shown & ~type_boundary(ds.transfer_type.values.T)
+    masked = lambda v: np.where(lined, v, np.nan)  # noqa: E731 (lines where C3 is drawn, off the Type I/II ridge)
     fig = new_figure(figsize=(10, 8.6), dpi=150, layout="constrained")
     ax = fig.add_subplot()
     cmap = matplotlib.colormaps["viridis_r"]
     norm = colors.BoundaryNorm(levels, cmap.N)
-    cf = ax.contourf(x, y, masked(c3), levels=levels, cmap=cmap, norm=norm, alpha=0.45)
+    cf = ax.contourf(x, y, np.where(shown, c3, np.nan), levels=levels, cmap=cmap, norm=norm, alpha=0.45)
     cb = fig.colorbar(cf, ax=ax, pad=0.01, ticks=levels, spacing="uniform", aspect=35)
     cb.ax.set_yticklabels([f"{v:g}" for v in levels], fontsize=7)
     cb.set_label("launch energy C3 (km²/s²)")
@@ -190,6 +206,8 @@ def porkchop_figure(ds, *, missions: bool = False, label: str | None = None, dla
     if dep is not None:
         ax.plot(dep, np.full(dep.size, 0.012), transform=ax.get_xaxis_transform(), ls="none", marker="|", ms=9,
                 mew=1.6, color="#e66101", zorder=6)
+        px += list(dep)  # labels keep off the ticks
+        py += [y[0] + 0.012 * (y[-1] - y[0])] * dep.size
         if arr is not None:
             ax.plot(dep, arr, ls="none", marker="o", ms=3, color="#e66101", mec="black", mew=0.3, zorder=6)
             px += list(dep)

@@ -26,8 +26,7 @@ def _day(text) -> np.datetime64:
 
 def history_rows(opportunities):
     """The timeline's rows, top to bottom: dicts with ``kind`` ("opportunity" or "mission"), the text, and for a
-    mission its offset in days from the opportunity's minimum-C3 launch date (clamped to the axis), the outcome,
-    ``in_window`` and the true offset."""
+    mission its offset in days from the opportunity's minimum-C3 launch date, the outcome and ``in_window``."""
     rows = []
     for o in opportunities:
         ref = _day(o.min_c3_launch)
@@ -38,11 +37,19 @@ def history_rows(opportunities):
                          dates=f"window {o.window_open} … {o.window_close}"))
         for m in o.launches:
             off = float((_day(m.entry.launch) - ref) / np.timedelta64(1, "D"))
-            rows.append(dict(kind="mission", text=m.entry.short_name, offset=off,
-                             shown=float(np.clip(off, -MAX_OFFSET_DAYS, MAX_OFFSET_DAYS)), outcome=m.entry.outcome,
+            rows.append(dict(kind="mission", text=m.entry.short_name, offset=off, outcome=m.entry.outcome,
                              in_window=m.in_window, launch=m.entry.launch[:10], name=m.entry.name,
                              agency=m.entry.agency, country=m.entry.country))
     return rows
+
+
+def axis_limit(rows) -> float:
+    """Half-width of the days axis: every window and every launch within MAX_OFFSET_DAYS of its optimum, plus a
+    margin; a launch further out (Nozomi, 226 days early) sits at the edge with its true date."""
+    span = max([abs(v) for r in rows if r["kind"] == "opportunity" for v in r["window"]]
+               + [abs(r["offset"]) for r in rows if r["kind"] == "mission" and abs(r["offset"]) <= MAX_OFFSET_DAYS]
+               + [30.0])
+    return 10.0 * np.ceil(span / 10.0) + 10.0
 
 
 def history_figure(opportunities, summary):
@@ -62,10 +69,7 @@ def history_figure(opportunities, summary):
     c3s = [r["c3"] for r in rows if r["kind"] == "opportunity"]
     norm = colors.Normalize(vmin=min(c3s), vmax=max(c3s))
     cmap = matplotlib.colormaps["viridis_r"]
-    span = max([abs(v) for r in rows if r["kind"] == "opportunity" for v in r["window"]]
-               + [abs(r["offset"]) for r in rows if r["kind"] == "mission" and abs(r["offset"]) <= MAX_OFFSET_DAYS]
-               + [30.0])
-    lim = 10.0 * np.ceil(span / 10.0) + 10.0
+    lim = axis_limit(rows)
     for k, r in enumerate(rows):
         if r["kind"] == "opportunity":
             a, b = r["window"]
@@ -116,30 +120,33 @@ def history_html(opportunities, summary):
         raise TianwenError("history figure: no opportunity in the span; widen since/until")
     fig = go.Figure()
     arcs = {m.entry.name: m.arc for o in opportunities for m in o.launches}
-    lim = MAX_OFFSET_DAYS + 12
+    lim = axis_limit(rows)
     for k, r in enumerate(rows):
         if r["kind"] == "opportunity":
             a, b = r["window"]
             if r["n"]:
-                fig.add_shape(type="rect", x0=a, x1=b, y0=k + 0.55, y1=k + 0.45 + r["n"], line_width=0,
+                fig.add_shape(type="rect", x0=a, x1=b, y0=k + 0.55, y1=k + 0.45 + r["n"], line_width=0, layer="below",
                               fillcolor="steelblue", opacity=float(0.2 + 0.5 * min(1.0, 9.0 / r["c3"])))
-            fig.add_annotation(x=-lim, y=k, text=f"<b>{r['text']}</b>", showarrow=False, xanchor="left",
-                               font=dict(size=11))
             continue
         arc = arcs.get(r["name"])
         detail = (f"C3 {arc.c3_km2s2:.2f} km²/s², type {arc.type}, arrival v∞ {arc.vinf_arr_kms:.2f} km/s"
                   if arc is not None and arc.c3_km2s2 is not None else (arc.note if arc is not None else "") or "")
+        shown = float(np.clip(r["offset"], -lim + 7, lim - 7))
         fig.add_trace(go.Scatter(
-            x=[r["shown"]], y=[k], mode="markers+text", text=[f"{r['text']} ({r['launch']})"],
-            textposition="middle right" if r["shown"] < 0 else "middle left",
+            x=[shown], y=[k], mode="markers+text", textfont=dict(size=10, color="#404040"),
+            text=[r["launch"][5:] if shown == r["offset"] else f"{r['launch']} ({r['offset']:+.0f} d)"],
+            textposition="middle right" if shown < lim - (90 if shown != r["offset"] else 40) else "middle left",
             marker=dict(color=OUTCOME_COLOURS.get(r["outcome"], "black") if r["in_window"] else "white", size=10,
                         line=dict(color=OUTCOME_COLOURS.get(r["outcome"], "black"), width=2)),
             hovertext=f"{r['name']}<br>{r['agency']}, {r['country']}<br>launch {r['launch']} "
                       f"({r['offset']:+.0f} d)<br>{r['outcome']}<br>{detail}", hoverinfo="text", showlegend=False))
-    fig.update_layout(title=f"Mars launches {summary['since']}–{summary['until']}: {summary['with_launch']} of "
-                            f"{summary['opportunities']} opportunities had one",
-                      yaxis=dict(visible=False, autorange="reversed"), height=120 + 24 * len(rows),
-                      xaxis=dict(title="launch, days from the opportunity's minimum-C3 date", range=[-lim, lim]),
+    fig.update_layout(title=f"Mars launches {summary['since']}–{summary['until']}<br><sup>{summary['with_launch']} of "
+                            f"{summary['opportunities']} opportunities had one</sup>",
+                      yaxis=dict(autorange="reversed", tickvals=list(range(len(rows))), automargin=True,
+                                 ticktext=[f"<b>{r['text']}</b>" if r["kind"] == "opportunity" else r["text"]
+                                           for r in rows], showgrid=False, tickfont=dict(size=11)),
+                      height=140 + 22 * len(rows),
+                      xaxis=dict(title="launch date − minimum-C3 date (days)", range=[-lim, lim], side="top"),
                       template="plotly_white", margin=dict(l=10, r=10))
     return fig
 
