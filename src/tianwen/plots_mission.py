@@ -114,8 +114,12 @@ def _figure_3d(data, name, title):
     ax.scatter([0], [0], [0], color="gold", s=120, label="Sun")
     ax.scatter(*data["earth_at_launch"], color="tab:blue", s=30)
     ax.scatter(*data["mars_at_arrival"], color="tab:red", s=30)
-    for label, r in data["events"]:
-        ax.scatter(*r, color="black", s=12)
+    ev = np.array([r for _, r in data["events"]])
+    ax.scatter(*ev.T, color="black", marker="D", s=14, label="events: " + ", ".join(label for label, _ in
+                                                                                   data["events"]))
+    if data["months"]:
+        mo = np.array([r for _, r in data["months"]])
+        ax.scatter(*mo.T, color="0.35", s=5, label="the 1st of each month")
     ax.set_xlabel("x (AU, J2000 ecliptic)")
     ax.set_ylabel("y (AU)")
     ax.set_zlabel("z (AU)")
@@ -124,7 +128,7 @@ def _figure_3d(data, name, title):
     ax.set_ylim(-lim, lim)
     ax.set_zlim(-0.4, 0.4)
     ax.view_init(elev=35, azim=-60)
-    ax.legend(loc="upper left", fontsize=8)
+    ax.legend(loc="upper left", fontsize=7.5)
     ax.set_title(title, fontsize=9)
     fig.tight_layout()
     return fig
