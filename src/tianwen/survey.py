@@ -80,6 +80,7 @@ from .ephemeris import get_ephemeris, heliocentric_state
 from .errors import TianwenError
 from .core.transfer import survey_kernel
 from .lambert import check_options
+from .porkchop import VARIABLES
 from .store import check_location, digest, is_url, writer_lock
 from .survey_plan import (BRANCHES as _BRANCHES, LONG_EPHEMERIS, MAX_CELLS, MAX_REVS, MAX_TASK_BYTES,  # noqa: F401
                           Part, TargetPlan, cases, estimate_survey, parse_revs, plan_target)
@@ -101,8 +102,7 @@ GRID_VARS = ("c3", "vinf_arr", "dla", "rla")
 _GRID_ALL = GRID_VARS + ("transfer_type",)
 _MINIMA_STORED = MINIMA_VARS + ("departure_tdb_jd", "arrival_tdb_jd", "on_edge", "ephemeris", "opportunity", "revs",
                                 "branch", "type", "objective")
-_UNITS = {"c3": "km^2/s^2", "vinf_dep": "km/s", "dla": "deg", "rla": "deg", "vinf_arr": "km/s", "dla_arr": "deg",
-          "rla_arr": "deg", "transfer_angle": "deg", "tof": "day"}
+_UNITS = {name: VARIABLES[name].units for name in MINIMA_VARS}  # the porkchop vocabulary, declared once
 
 
 # ---------------------------------------------------------------------------------------------------------
