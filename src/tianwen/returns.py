@@ -281,9 +281,8 @@ def opportunity_returns(opp: Epoch, *, periapsis_radius_km=DEFAULT_MARS_ORBIT_RA
     ``windows.tof_bounds_days`` (90-500 days), entry speed at most ``max_entry_kms``; a 2-day grid, then each
     optimum refined (:func:`_refine`). Refused when no leg of the opportunity meets the cap, naming the lowest
     entry speed it offers."""
-    from .ephemeris import check_span, resolve_ephemeris
-    from .porkchop import porkchop_grid
-    from .windows import DEPARTURE_HALF_WIDTH_DAYS, tof_bounds_days
+    from .ephemeris import resolve_ephemeris
+    from .windows import DEPARTURE_HALF_WIDTH_DAYS, search_region, tof_bounds_days
 
     ob, tb = _body(origin), _body(target)
     rp, ra = check_orbit(periapsis_radius_km, apoapsis_radius_km, body=ob)
@@ -292,13 +291,9 @@ def opportunity_returns(opp: Epoch, *, periapsis_radius_km=DEFAULT_MARS_ORBIT_RA
     lo, hi = tof_bounds_days(ob.name, tb.name)
     w = DEPARTURE_HALF_WIDTH_DAYS
     opp = opp.to("tdb")
-    check_span(eph, Epoch(np.array([float(opp.jd) - w, float(opp.jd) + w + hi]), 0.0, "tdb"), "search region")
-    d0 = opp - w
-    grid = porkchop_grid((d0, opp + w), (d0 + lo, opp + (w + hi)), step_days=COARSE_STEP_DAYS, origin=origin,
-                         target=target, ephemeris=eph, scheduler=False)
+    grid, in_region, offsets = search_region(opp, origin, target, eph)
     tof = grid["tof"]
-    region = (tof >= lo) & (tof <= hi) & np.isfinite(grid["vinf_dep"])
-    offsets = (np.arange(grid.shape[0]) * COARSE_STEP_DAYS - w)[:, None] + np.zeros_like(tof)
+    region = in_region & np.isfinite(grid["vinf_dep"])
     label = int(opp.date()[:4])
     ok = region if vcap is None else region & (grid["vinf_arr"] <= vcap)
     if not ok.any():

@@ -324,16 +324,15 @@ def refine_optimum(origin, target, center: Epoch, type_: int, objective: str, ep
 COARSE_STEP_DAYS = 2.0
 
 
-def opportunity_transfers(opp: Epoch, *, origin="earth", target="mars", ephemeris="de421") -> list[Transfer]:
-    """The four refined optima (types I and II, minimum C3 and minimum arrival v-infinity) of one opportunity.
-
-    A 2-day porkchop grid over the search region gives each optimum's starting cell; :func:`refine_optimum` refines it.
-    """
+def search_region(opp: Epoch, origin, target, ephemeris):
+    """The coarse porkchop of one opportunity's search region: departures within DEPARTURE_HALF_WIDTH_DAYS of
+    ``opp`` every COARSE_STEP_DAYS, flight times within :func:`tof_bounds_days`. Returns ``(grid, in_region,
+    offsets)``: the :class:`tianwen.porkchop.Grid`, the mask of cells whose flight time is in bounds, and each
+    cell's departure offset from ``opp`` (days). The span is checked against the ephemeris before any work."""
     from .porkchop import porkchop_grid
 
-    origin, target = _names(origin, target)
     eph = resolve_ephemeris(ephemeris)
-    lo, hi = tof_bounds_days(origin, target)
+    lo, hi = tof_bounds_days(_body(origin).name, _body(target).name)
     w = DEPARTURE_HALF_WIDTH_DAYS
     opp = opp.to("tdb")
     check_span(eph, Epoch(np.array([float(opp.jd) - w, float(opp.jd) + w + hi]), 0.0, "tdb"), "search region")
@@ -343,6 +342,20 @@ def opportunity_transfers(opp: Epoch, *, origin="earth", target="mars", ephemeri
     tof = grid["tof"]
     in_region = (tof >= lo) & (tof <= hi)
     offsets = (np.arange(grid.shape[0]) * COARSE_STEP_DAYS - w)[:, None] + np.zeros_like(tof)
+    return grid, in_region, offsets
+
+
+def opportunity_transfers(opp: Epoch, *, origin="earth", target="mars", ephemeris="de421") -> list[Transfer]:
+    """The four refined optima (types I and II, minimum C3 and minimum arrival v-infinity) of one opportunity.
+
+    A 2-day porkchop grid over the search region (:func:`search_region`) gives each optimum's starting cell;
+    :func:`refine_optimum` refines it.
+    """
+    origin, target = _names(origin, target)
+    eph = resolve_ephemeris(ephemeris)
+    opp = opp.to("tdb")
+    grid, in_region, offsets = search_region(opp, origin, target, eph)
+    tof = grid["tof"]
     rows = []
     for type_, tname in ((1, "I"), (2, "II")):
         for objective in ("c3", "vinf_arr"):
