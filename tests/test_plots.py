@@ -155,6 +155,31 @@ def test_today_line_greys_past_launch_dates(grid_2026):
         _close(fig)
 
 
+def test_launch_period_days_and_arrivals(grid_2020):
+    """Issue 14 item 5: launch-period days marked on the porkchop. Given launch-period days that carry their
+    chosen arrival (tianwen.launch.LaunchDay's launch_utc/arrival_utc), each (launch, arrival) pair is a point of
+    the figure; a date that is not one is refused in one line."""
+    from types import SimpleNamespace
+
+    from tianwen.plots import porkchop_figure
+
+    days = [SimpleNamespace(launch_utc=f"2020-07-{d:02d}T00:00:00Z", arrival_utc=f"2021-02-{d - 5:02d}T00:00:00Z")
+            for d in range(17, 27)]
+    fig = porkchop_figure(grid_2020, today=False, launch_days=days)
+    ax = fig.axes[0]
+    try:
+        want = (ax.convert_xunits(np.datetime64("2020-07-20")), ax.convert_yunits(np.datetime64("2021-02-15")))
+        pts = [np.column_stack([ax.convert_xunits(np.asarray(ln.get_xdata())),
+                                ax.convert_yunits(np.asarray(ln.get_ydata()))]).astype(float) for ln in ax.lines
+               if len(ln.get_xdata()) == 10]
+        assert any(np.isclose(p, want).all(axis=1).any() for p in pts)
+        assert _overlaps(fig, ax.texts) == []
+    finally:
+        _close(fig)
+    with pytest.raises(TianwenError, match="launch_days"):
+        porkchop_figure(grid_2020, today=False, launch_days=["someday"])
+
+
 # ---------------------------------------------------------------------------------------------------------
 # Files: CSV, HTML, modes
 # ---------------------------------------------------------------------------------------------------------

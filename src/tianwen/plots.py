@@ -20,12 +20,12 @@ import numpy as np
 from .errors import TianwenError
 from .plots_common import FORMATS, atomic_path, check_suffix, freeze_layout, new_figure, place_labels, plotly_page
 from .plots_common import save_matplotlib
-from .plots_history import history_figure, history_html, save_history  # noqa: F401 (exported here)
-from .plots_mission import save_trajectory, trajectory_figure, trajectory_html  # noqa: F401 (exported here)
+from .plots_history import history_figure, history_html, history_plotly, save_history  # noqa: F401 (exported)
+from .plots_mission import save_trajectory, trajectory_figure, trajectory_html, trajectory_plotly  # noqa: F401
 
-__all__ = ["FORMATS", "atomic_path", "c3_levels", "porkchop_figure", "porkchop_html", "porkchop_csv",
-           "save_porkchop", "history_figure", "history_html", "save_history", "trajectory_figure",
-           "trajectory_html", "save_trajectory"]
+__all__ = ["FORMATS", "atomic_path", "c3_levels", "porkchop_figure", "porkchop_plotly", "porkchop_html",
+           "porkchop_csv", "save_porkchop", "history_figure", "history_plotly", "history_html", "save_history",
+           "trajectory_figure", "trajectory_plotly", "trajectory_html", "save_trajectory"]
 
 LINE_STYLES = {  # what each line is, in the title, the legend and the page
     "c3": dict(colors="black", linewidths=0.8, linestyles="solid"),
@@ -244,8 +244,8 @@ def porkchop_figure(ds, *, missions: bool = False, label: str | None = None, dla
     return fig
 
 
-def porkchop_html(ds, *, missions: bool = False, label: str | None = None, dla: bool = False, today=None,
-                  launch_days=None):
+def porkchop_plotly(ds, *, missions: bool = False, label: str | None = None, dla: bool = False, today=None,
+                    launch_days=None):
     """Interactive porkchop (a plotly figure): C3 filled, arrival v∞ (red dashed), time of flight (grey dotted)
     and, with ``dla=True``, DLA (blue) lines, each labelled, drawn as lines over the fill; hover shows every
     variable by its human name and units. Write it with :func:`save_porkchop` (plotly.js loaded once)."""
@@ -316,6 +316,12 @@ def porkchop_html(ds, *, missions: bool = False, label: str | None = None, dla: 
     return fig
 
 
+def porkchop_html(ds, **options) -> str:
+    """The interactive porkchop (:func:`porkchop_plotly`, same options) as one self-contained page: plotly.js
+    inlined once, so it works offline. :func:`save_porkchop` writes a smaller page when the grid is large."""
+    return porkchop_plotly(ds, **options).to_html(include_plotlyjs=True, full_html=True)
+
+
 def porkchop_csv(ds):
     """The porkchop as a table (pandas DataFrame) of its solved cells only (Lambert status 0, finite C3), one row
     per (departure, arrival), columns named with their units (``departure_utc``, ``c3_km2s2``, ...:
@@ -353,7 +359,7 @@ def save_porkchop(ds, path, *, missions: bool = False, label: str | None = None,
         if ext in (".png", ".svg"):
             save_matplotlib(porkchop_figure(ds, **opts), tmp, ext)
         elif ext == ".html":
-            plotly_page(porkchop_html(ds, **opts), path, tmp, plotlyjs)
+            plotly_page(porkchop_plotly(ds, **opts), path, tmp, plotlyjs)
         elif ext == ".nc":
             ds.to_netcdf(tmp)
         else:

@@ -111,7 +111,7 @@ def history_figure(opportunities, summary):
     return fig
 
 
-def history_html(opportunities, summary):
+def history_plotly(opportunities, summary):
     """The same timeline as an interactive plotly figure (hover: full name, agency, launch, outcome, arc)."""
     import plotly.graph_objects as go
 
@@ -151,12 +151,17 @@ def history_html(opportunities, summary):
     return fig
 
 
+def history_html(opportunities, summary) -> str:
+    """:func:`history_plotly` as one self-contained page (plotly.js inlined once: works offline)."""
+    return history_plotly(opportunities, summary).to_html(include_plotlyjs=True, full_html=True)
+
+
 def save_history(opportunities, summary, path, *, plotlyjs: str = "auto") -> str:
     """Write the timeline to ``path`` (.png, .svg or .html)."""
     ext = check_suffix(path, (".png", ".svg", ".html"), "history output")
     with atomic_path(path) as tmp:
         if ext == ".html":
-            plotly_page(history_html(opportunities, summary), path, tmp, plotlyjs)
+            plotly_page(history_plotly(opportunities, summary), path, tmp, plotlyjs)
         else:
             save_matplotlib(history_figure(opportunities, summary), tmp, ext)
     return str(path)

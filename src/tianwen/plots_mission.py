@@ -134,7 +134,7 @@ def _figure_3d(data, name, title):
     return fig
 
 
-def trajectory_html(rec):
+def trajectory_plotly(rec):
     """The cruise as an interactive 3-D plotly figure (events and month ticks labelled, hover for the date)."""
     import plotly.graph_objects as go
 
@@ -159,6 +159,11 @@ def trajectory_html(rec):
     return fig
 
 
+def trajectory_html(rec) -> str:
+    """:func:`trajectory_plotly` as one self-contained page (plotly.js inlined once: works offline)."""
+    return trajectory_plotly(rec).to_html(include_plotlyjs=True, full_html=True)
+
+
 def save_trajectory(rec, path, *, view: str = "top", plotlyjs: str = "auto") -> str:
     """Write the reconstructed cruise to ``path`` (.png or .svg: ``view`` "top" or "3d"; .html: interactive 3-D)."""
     ext = check_suffix(path, (".png", ".svg", ".html"), "trajectory output")
@@ -166,7 +171,7 @@ def save_trajectory(rec, path, *, view: str = "top", plotlyjs: str = "auto") -> 
         raise TianwenError(f"view={view!r}: use one of {', '.join(map(repr, VIEWS))}")
     with atomic_path(path) as tmp:
         if ext == ".html":
-            plotly_page(trajectory_html(rec), path, tmp, plotlyjs)
+            plotly_page(trajectory_plotly(rec), path, tmp, plotlyjs)
         else:
             save_matplotlib(trajectory_figure(rec, view=view), tmp, ext)
     return str(path)
