@@ -35,8 +35,6 @@ from importlib import resources
 import numpy as np
 
 from .bodies import AU_KM, BODIES, DAY_S, body as _lookup_body
-from .core.chebyshev import spk_states_parallel as _chebyshev_parallel
-from .core.chebyshev import spk_states_serial as _chebyshev_serial
 from .errors import OutOfRangeError, TianwenError, UnknownBodyError
 from .time import J2000_JD, Epoch, epoch as _epoch
 
@@ -57,6 +55,48 @@ SPK_REQUIRED_BODIES = ("sun", "earth", "mars")
 
 #: Epoch arrays at least this long are evaluated on all cores (below it, thread start-up costs more).
 PARALLEL_THRESHOLD = 20_000
+
+
+#: Below this many epochs the Chebyshev series are summed by NumPy (no compiled kernel is loaded: loading one
+#: costs ~0.5-1 s per process), above it by the compiled kernels of :mod:`tianwen.core.chebyshev`. Both sum the
+#: same recurrence in the same order, so they give the same bits (tests/test_ephemeris.py checks it).
+COMPILED_MIN_EPOCHS = 64
+
+
+def _spk_add_numpy(coef, init_jd, intlen_d, jd1, jd2, r_out, v_out):
+    """:func:`tianwen.core.chebyshev.spk_states_serial` (sign +1) in NumPy, vectorised over the epochs."""
+    nrec = coef.shape[0]
+    whole = jd1 - init_jd
+    k = np.clip(np.floor((whole + jd2) / intlen_d).astype(np.int64), 0, nrec - 1)
+    offset = (whole - k * intlen_d) + jd2
+    s = 2.0 * offset / intlen_d - 1.0
+    scale = 2.0 / (intlen_d * 86400.0)
+    c = coef[k]  # (n, 3, ncoef)
+    sc = s[:, None]
+    t0, t1 = 1.0, sc
+    d0, d1 = 0.0, 1.0
+    p = c[:, :, 0] + c[:, :, 1] * sc
+    v = c[:, :, 1].copy()
+    for n in range(2, coef.shape[2]):
+        t2 = 2.0 * sc * t1 - t0
+        d2 = 2.0 * t1 + 2.0 * sc * d1 - d0
+        p += c[:, :, n] * t2
+        v += c[:, :, n] * d2
+        t0, t1 = t1, t2
+        d0, d1 = d1, d2
+    r_out += 1.0 * p
+    v_out += 1.0 * v * scale
+
+
+def _spk_states(coef, init_jd, intlen_d, jd1, jd2, r_out, v_out):
+    """Add one SPK segment's states at TDB epochs ``jd1 + jd2`` into ``r_out``, ``v_out`` (km, km/s)."""
+    if jd1.size < COMPILED_MIN_EPOCHS:
+        _spk_add_numpy(coef, init_jd, intlen_d, jd1, jd2, r_out, v_out)
+        return
+    from .core.chebyshev import spk_states_parallel, spk_states_serial
+
+    kernel = spk_states_parallel if jd1.size >= PARALLEL_THRESHOLD else spk_states_serial
+    kernel(coef, init_jd, intlen_d, jd1, jd2, 1.0, r_out, v_out)
 
 
 class SPKEphemeris:
@@ -142,8 +182,7 @@ class SPKEphemeris:
             segs = self._segments[(center, target)]
             if len(segs) == 1:
                 coef, init, intlen = segs[0][:3]
-                kernel = _chebyshev_parallel if jd1.size >= PARALLEL_THRESHOLD else _chebyshev_serial
-                kernel(coef, init, intlen, jd1, jd2, 1.0, r, v)
+                _spk_states(coef, init, intlen, jd1, jd2, r, v)
                 continue
             # Several segments for one pair (files in parts, e.g. DE441): each epoch from the segment holding it.
             jd = jd1 + jd2
@@ -152,8 +191,8 @@ class SPKEphemeris:
                 idx = np.flatnonzero(which == k)
                 if idx.size:
                     rk, vk = np.zeros((idx.size, 3)), np.zeros((idx.size, 3))
-                    _chebyshev_serial(coef, init, intlen, np.ascontiguousarray(jd1[idx]),
-                                      np.ascontiguousarray(jd2[idx]), 1.0, rk, vk)
+                    _spk_states(coef, init, intlen, np.ascontiguousarray(jd1[idx]), np.ascontiguousarray(jd2[idx]),
+                                rk, vk)
                     r[idx] += rk
                     v[idx] += vk
         return r, v
