@@ -163,7 +163,7 @@ def test_no_source_file_is_too_long():
     assert long == {}
 
 
-@pytest.mark.parametrize("name", ["lambert", "porkchop", "windows", "propagate", "roundtrip"])
+@pytest.mark.parametrize("name", ["lambert", "porkchop", "windows", "propagate", "roundtrip", "survey", "reconstruct"])
 def test_exports_are_functions_not_callable_modules(name):
     """``tianwen.lambert`` is the function, in any import order, and no module is callable."""
     import importlib

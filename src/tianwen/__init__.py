@@ -10,7 +10,8 @@ The public API, plain functions on arrays (units in names or docstrings)::
 
 Every name here is a function or class of a submodule (the table below says which), imported on first use, so
 ``import tianwen`` is instant. Some share their name with the module that defines them (``tianwen.lambert`` is
-the function :func:`tianwen.lambert.lambert`; also ``porkchop``, ``windows``, ``propagate``, ``roundtrip``):
+the function :func:`tianwen.lambert.lambert`; also ``porkchop``, ``windows``, ``propagate``, ``roundtrip``,
+``survey``, ``reconstruct``):
 reach those modules' other names with ``from tianwen.lambert import SOLVERS``, not ``import tianwen.lambert as m``.
 """
 
@@ -39,7 +40,8 @@ _EXPORTS = {
     "roundtrip": "roundtrip",
     "mission_entry": "landing", "landing_ellipse": "landing", "entry_corridor": "landing",
     "compare_stations": "navigation",
-    "verify_survey": "survey", "repair_survey": "survey", "estimate_survey": "survey_plan",
+    "survey": "survey", "open_survey": "survey", "verify_survey": "survey", "repair_survey": "survey",
+    "estimate_survey": "survey_plan", "reconstruct": "reconstruct",
     "propagate": "propagate",
     "TianwenError": "errors", "EpochError": "errors", "OutOfRangeError": "errors", "UnknownBodyError": "errors",
 }
