@@ -169,3 +169,19 @@ def test_distances_reported_during_cruise():
             assert abs(np.linalg.norm(r - rc) / published - 1) < tol, (e.label, key)
             checked += 1
     assert checked == 4
+
+
+def test_numbers_that_differ_from_published_facts_say_so():
+    """The ballistic-corrector reconstruction cannot reproduce Tianwen-1's deep-space manoeuvre (published: over
+    480 s at 3000 N, Xinhua 2020-10-09) nor its ~15 min capture burn (CNSA): every such number carries the
+    published value and the reason beside it (the rocket equation at the assumed Isp 315 s and the published
+    5 t launch mass puts the DSM at >= 0.30 km/s), and the Find_Orb fit's C3 11.965 beside the arc's 13.4."""
+    import math
+
+    d = reconstruct("tianwen-1").as_json()
+    dsm = next(mm for mm in d["manoeuvres"] if mm["label"] == "Deep-space manoeuvre")
+    burnt = 3000.0 * 480.0 / (315.0 * 9.80665)
+    assert abs(dsm["burn_implied_dv_kms"] - 315.0 * 9.80665e-3 * math.log(5000.0 / (5000.0 - burnt))) < 1e-3
+    assert 0.29 < dsm["burn_implied_dv_kms"] < 0.32 and "published burn" in dsm["note"]
+    assert "15 min" in d["capture"]["note"]
+    assert any("11.965" in x for x in d["differences_from_published"])

@@ -68,6 +68,7 @@ class Reconstruction:
     iterations: int
     assumptions: list = field(default_factory=list)
     published: dict = field(default_factory=dict)
+    differences: list = field(default_factory=list)
 
     @property
     def tof_days(self) -> float:
@@ -94,6 +95,7 @@ class Reconstruction:
             "corrector_iterations": self.iterations,
             "assumptions": self.assumptions,
             "published": self.published,
+            "differences_from_published": self.differences,
         }
         return out
 
@@ -255,6 +257,17 @@ def reconstruct(name: str, *, ephemeris: str = "de421", tol_km: float = 0.1, tol
     dla, rla = _radec(vinf_dep / np.linalg.norm(vinf_dep))
     lambert_out = {"c3_km2s2": round(float(vinf_dep @ vinf_dep), 3), "dla_deg": round(dla, 2), "rla_deg": round(rla, 2),
                    "vinf_arr_kms": round(float(np.linalg.norm(v2 - v_m)), 4)}
+    differences = []  # printed numbers that differ from a published or fitted fact, each with the reason
+    fit = m.raw.get("escape_orbit_fit")
+    if fit and "eccentricity" in fit and "perigee_distance" in fit:
+        # An independent fit of the real escape orbit: its C3 = GM (e - 1) / q (the fit's own GM).
+        gm = fit.get("gm_earth", {}).get("value", BODIES["earth"].gm_km3_s2)
+        c3_fit = gm * (fit["eccentricity"]["value"] - 1.0) / fit["perigee_distance"]["value"]
+        lambert_note = (f"an independent fit of the real escape orbit gives C3 {c3_fit:.3f} km2/s2 "
+                        f"[{', '.join(fit['eccentricity'].get('source', []))}]: the real cruise flew a deep-space "
+                        "manoeuvre, this ballistic arc does not")
+        if abs(c3_fit - lambert_out["c3_km2s2"]) > 0.05 * c3_fit:
+            differences.append(f"launch C3 {lambert_out['c3_km2s2']:.3f} (ballistic arc): {lambert_note}")
 
     # Targets.
     capture = _capture_facts(m) if arr_event.kind == "moi" else None
@@ -390,6 +403,7 @@ def reconstruct(name: str, *, ephemeris: str = "de421", tol_km: float = 0.1, tol
         manoeuvres.append({"label": ev.label, "epoch_utc": t.utc_iso(), "dv_kms": round(float(np.linalg.norm(dv)), 6),
                            "dv_vec_kms": [round(float(c), 7) for c in dv], "published_epoch": ev.utc,
                            "source": list(ev.source)})
+        manoeuvres[-1].update(_burn_check(m, ev, float(np.linalg.norm(dv))))
 
     cap_out = ent_out = None
     if capture is not None:
@@ -407,6 +421,14 @@ def reconstruct(name: str, *, ephemeris: str = "de421", tol_km: float = 0.1, tol
             cap_out.update(finite_burn_duration_min=round(float(fb.duration_s) / 60.0, 2),
                            finite_burn_dv_kms=round(float(fb.dv_kms), 4), mass_at_arrival_kg=round(m_arr, 0),
                            thrust_n=float(thrust), isp_s_assumed=ASSUMED_ISP_S)
+            pub_min = _minutes(arr_event.quantities.get("burn_duration"))
+            if pub_min is not None:
+                cap_out["published_burn_min"] = pub_min
+                if abs(float(fb.duration_s) / 60.0 - pub_min) > 0.1 * pub_min:
+                    cap_out["note"] = (f"published burn about {pub_min:g} min: this model's arrival carries the mass "
+                                       "of a cruise without the real deep-space manoeuvre; "
+                                       + (DSM_DESIGN_HINT.replace("NAME", m.key) if m.events_of("dsm")
+                                          else "the difference is unexplained"))
             assumptions.append(f"Isp {ASSUMED_ISP_S:.0f} s for the main engine (unpublished); launch mass "
                                f"{float(mass):.0f} kg less the propellant of the computed manoeuvres")
     else:
@@ -429,7 +451,46 @@ def reconstruct(name: str, *, ephemeris: str = "de421", tol_km: float = 0.1, tol
                           lambert=lambert_out, departure=departure, manoeuvres=manoeuvres,
                           arrival_state=arrival_state, capture=cap_out, entry=ent_out, cruise_path_length_km=path,
                           earth_mars_distance_at_arrival_km=float(np.linalg.norm(r_em)), trajectory=full,
-                          iterations=iterations, assumptions=assumptions, published=published)
+                          iterations=iterations, assumptions=assumptions, published=published,
+                          differences=differences)
+
+
+DSM_DESIGN_HINT = ("the design with the deep-space manoeuvre as flown (tianwen.reconstruct_dsm, "
+                   "`tianwen transfer --mission NAME`) reproduces it")
+
+
+def _minutes(q) -> float | None:
+    """A published duration quantity ({value, unit}) in minutes, or None."""
+    if not q or q.get("value") is None:
+        return None
+    scale = {"s": 1.0 / 60.0, "min": 1.0, "h": 60.0}.get(q.get("unit", "s"))
+    return None if scale is None else float(q["value"]) * scale
+
+
+def _burn_check(m: Mission, ev, dv_model_kms: float) -> dict:
+    """A manoeuvre's published burn (duration x thrust, at the assumed Isp and the launch mass) as a Δv, and a
+    note when this model's Δv is far from it (the weighted minimum-norm corrector gives the launch state the
+    correction, so a real deep-space manoeuvre comes out near zero here)."""
+    minutes = _minutes(ev.quantities.get("burn_duration"))
+    mass = m.spacecraft.get("total_mass", {}).get("value")
+    key = ev.label.lower().replace("-", "").replace(" ", "") + "_thrust"
+    thrust = (m.raw.get("burns", {}).get(key, {}).get("value")
+              or (m.spacecraft.get("main_engine_thrust", {}).get("value") if ev.kind in ("dsm", "tcm") else None))
+    if minutes is None or not mass or not thrust:
+        return {}
+    ve_kms = ASSUMED_ISP_S * 9.80665e-3
+    burnt = float(thrust) * minutes * 60.0 / (ASSUMED_ISP_S * 9.80665)  # kg of propellant
+    if burnt >= float(mass):
+        return {}
+    implied = ve_kms * math.log(float(mass) / (float(mass) - burnt))
+    out = {"published_burn_s": round(minutes * 60.0, 1), "burn_implied_dv_kms": round(implied, 4)}
+    bound = ev.quantities["burn_duration"].get("bound")
+    if not 0.5 * implied <= dv_model_kms <= 2.0 * implied:
+        out["note"] = (f"the published burn ({'over ' if bound == 'lower' else ''}{minutes * 60.0:g} s at "
+                       f"{float(thrust):g} N) implies {'at least ' if bound == 'lower' else 'about '}"
+                       f"{implied * 1000.0:.0f} m/s; this model gives the correction to the launch state"
+                       + ("; " + DSM_DESIGN_HINT.replace("NAME", m.key) if ev.kind == "dsm" else ""))
+    return out
 
 
 def _entry_to_periapsis_s(r_rel, v_rel, mu, radius):

@@ -71,11 +71,14 @@ def mission(
         lam = d["lambert"]
         typer.echo(f"  ballistic Lambert arc: C3 {lam['c3_km2s2']:.3f} km2/s2, DLA {lam['dla_deg']:.2f}, "
                    f"RLA {lam['rla_deg']:.2f} deg, arrival vinf {lam['vinf_arr_kms']:.3f} km/s")
+        for diff in d.get("differences_from_published", []):
+            typer.echo(f"    ({diff})")
         dep = d["departure"]
         typer.echo(f"  n-body cruise: departure C3 {dep['c3_km2s2']:.3f}, DLA {dep['dla_deg']:.2f}, "
                    f"RLA {dep['rla_deg']:.2f}; corrector converged in {d['corrector_iterations']} steps")
         for mm in d["manoeuvres"]:
-            typer.echo(f"    {mm['label'][:40]:<40} {mm['epoch_utc']}  dv {1000 * mm['dv_kms']:8.3f} m/s")
+            typer.echo(f"    {mm['label'][:40]:<40} {mm['epoch_utc']}  dv {1000 * mm['dv_kms']:8.3f} m/s"
+                       + (f"  ({mm['note']})" if mm.get("note") else ""))
         a = d["arrival_state"]
         typer.echo(f"  at Mars: periapsis {a['periapsis_utc']}, altitude {a['periapsis_alt_km']:.1f} km, "
                    f"inclination {a['inclination_deg']:.2f} deg, vinf {a['vinf_kms']:.3f} km/s")
@@ -86,6 +89,8 @@ def mission(
             if "finite_burn_duration_min" in c:
                 line += (f"; finite burn {c['finite_burn_duration_min']:.1f} min at {c['thrust_n']:.0f} N "
                          f"(Isp {c['isp_s_assumed']:.0f} s assumed)")
+            if c.get("note"):
+                line += f" ({c['note']})"
             typer.echo(line)
         if d["entry"]:
             e = d["entry"]
