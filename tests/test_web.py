@@ -99,7 +99,8 @@ def test_openapi_documents_every_route(client):
     spec = client.get("/openapi.json").json()
     paths = spec["paths"]
     for route in ("/api/porkchop", "/api/transfer", "/api/transfer/oem", "/api/windows", "/api/history",
-                  "/api/mission", "/api/mission/oem", "/api/geometry"):
+                  "/api/mission", "/api/mission/oem", "/api/geometry", "/api/opportunities", "/api/porkchop/steps",
+                  "/api/porkchop/csv", "/api/porkchop/nc"):
         assert "post" in paths[route], route
         assert "422" in paths[route]["post"]["responses"]
     content = paths["/api/porkchop"]["post"]["responses"]["200"]["content"]
@@ -187,6 +188,100 @@ def test_porkchop_of_the_2020_opportunity(client):
     assert d["departure_window"] == list(dep) and d["arrival_window"] == list(arr)
     t1 = next(m for m in d["minima"] if m["type"] == "I")
     assert abs(t1["c3_km2s2"] - 13.09) < 0.05 and t1["departure"][:7] == "2020-07"
+
+
+def test_opportunities_are_the_library_list_and_the_next(client):
+    """Issue 19.3 / 14.4: the page's year list. `POST /api/opportunities` lists every Earth–Mars opportunity of
+    the years DE421 covers (tianwen.windows.covered_years: 1901–2050), as tianwen.windows.find_opportunities
+    finds them, and the next one as tianwen.windows.next_opportunity. Independent check: consecutive
+    minimum-C3 dates are one synodic period apart (779.9 days; the eccentric orbits of Mars and Earth spread
+    them, by the table, from 744 to 824 days: 700–860 allows for that and fails on a missed or doubled one);
+    2021, a year between opportunities, is not offered."""
+    from tianwen.windows import covered_years, find_opportunities, next_opportunity
+
+    r = client.post("/api/opportunities", json={"origin": "earth", "target": "mars", "ephemeris": "de421"})
+    assert r.status_code == 200, r.text[:300]
+    o = r.json()
+    first, last = covered_years()
+    assert (o["year_from"], o["year_to"]) == (first, last) == (1901, 2050)
+    want = find_opportunities(first, last)
+    assert [row["date_tdb"] for row in o["opportunities"]] == [t.date() for t in want]
+    years = [row["year"] for row in o["opportunities"]]
+    assert 2020 in years and 2022 in years and 2021 not in years and 2023 not in years
+    jd = np.array([np.datetime64(row["date_tdb"]).astype("datetime64[D]").astype(float) for row in o["opportunities"]])
+    assert np.all((np.diff(jd) > 700) & (np.diff(jd) < 860))
+    assert o["next"]["date_tdb"] == next_opportunity().date()
+    assert np.datetime64(o["next"]["date_tdb"]) >= np.datetime64("today") - np.timedelta64(1, "D")
+    venus = client.post("/api/opportunities", json={"target": "venus"}).json()
+    gaps = np.diff([np.datetime64(row["date_tdb"]).astype(float) for row in venus["opportunities"]])
+    assert np.all((gaps > 500) & (gaps < 660))  # Earth–Venus synodic period: 583.9 days
+
+
+def test_porkchop_steps_count_the_cells(client):
+    """Issue 19.3: `POST /api/porkchop/steps` gives each offered step's grid without computing it. The counts
+    are checked against a count written here from the 2020 opportunity's windows (tianwen.windows.plot_window):
+    a window of D days at a step s has floor(D / s) + 1 points; a step whose cells exceed max_cells (60 000 in
+    these tests) is flagged, and /api/porkchop refuses it with the same count."""
+    import datetime as dt
+
+    from tianwen.windows import plot_window
+
+    r = client.post("/api/porkchop/steps", json={"opportunity": 2020})
+    assert r.status_code == 200, r.text[:300]
+    d = r.json()
+    dep, arr, _ = plot_window(2020)
+    days = lambda w: (dt.date.fromisoformat(w[1]) - dt.date.fromisoformat(w[0])).days  # noqa: E731
+    assert [s["step_days"] for s in d["steps"]] == [0.5, 1.0, 2.0, 5.0] and d["max_cells"] == 60_000
+    for s in d["steps"]:
+        nd, na = int(days(dep) / s["step_days"]) + 1, int(days(arr) / s["step_days"]) + 1
+        assert s["shape"] == [nd, na] and s["cells"] == nd * na, s
+        assert s["allowed"] == (nd * na <= 60_000), s
+    over = next(s for s in d["steps"] if not s["allowed"])
+    refused = one_line_error(client.post("/api/porkchop", json={"opportunity": 2020,
+                                                                "step_days": over["step_days"]}), 422)
+    assert f"{over['cells']:,} cells" in refused
+    assert d["steps"][2]["allowed"]  # 2 days: 18 252 cells
+
+
+def test_porkchop_downloads_are_the_library_files(client, tmp_path):
+    """Issue 19.3: the CSV and NetCDF downloads are the files tianwen.plots.save_porkchop writes for the
+    library's porkchop of the same request (the route only carries them). The NetCDF file, read back with
+    xarray, holds the library's values bit for bit; the CSV's C3 in the Type I minimum's row is the API's
+    minimum (rounded there to 3 decimals: 5e-4)."""
+    import csv
+    import io
+
+    import xarray as xr
+
+    from tianwen.plots import save_porkchop
+    from tianwen.porkchop import porkchop
+    from tianwen.windows import plot_window
+
+    req = {"opportunity": 2020, "step_days": 5}
+    dep, arr, label = plot_window(2020)
+    ds = porkchop(dep, arr, step_days=5.0)
+    r = client.post("/api/porkchop/csv", json=req)
+    assert r.status_code == 200, r.text[:300]
+    assert r.headers["content-type"].startswith("text/csv")
+    assert 'filename="tianwen_porkchop_earth_mars_2020.csv"' in r.headers["content-disposition"]
+    save_porkchop(ds, tmp_path / "lib.csv", label=label)
+    assert r.content == (tmp_path / "lib.csv").read_bytes()
+    m1 = next(m for m in client.post("/api/porkchop", json=req, headers={"Accept": "application/json"}).json()["minima"]
+              if m["type"] == "I")
+    rows = [row for row in csv.reader(io.StringIO(r.text)) if row and not row[0].startswith("#")]
+    header = rows[0]
+    dcol = next(i for i, h in enumerate(header) if h.startswith("departure"))
+    acol = next(i for i, h in enumerate(header) if h.startswith("arrival"))
+    ccol = next(i for i, h in enumerate(header) if h.split(" ")[0].split("_")[0] == "c3")
+    hit = [row for row in rows[1:] if row[dcol][:10] == m1["departure"][:10] and row[acol][:10] == m1["arrival"][:10]]
+    assert len(hit) == 1 and abs(float(hit[0][ccol]) - m1["c3_km2s2"]) <= 5e-4
+    r = client.post("/api/porkchop/nc", json=req)
+    assert r.status_code == 200 and r.headers["content-type"] == "application/x-netcdf"
+    (tmp_path / "web.nc").write_bytes(r.content)
+    with xr.open_dataset(tmp_path / "web.nc") as got:
+        for k in ds.data_vars:
+            assert np.array_equal(got[k].values, ds[k].values, equal_nan=True), k
+        assert got.attrs["ephemeris"] == ds.attrs["ephemeris"]
 
 
 def _read_compact(var: dict, shape) -> np.ndarray:

@@ -234,11 +234,21 @@ function datesValid() {
   return ["dep-start", "dep-end", "arr-start", "arr-end"].every((id) => $(id).checkValidity());
 }
 
+// A plot's element replaced by a fresh one (same id and attributes, no plotly state): a drawing still under
+// way for the old settings finishes in the detached element and can never mix with the next one.
+function freshPlot(id, html = "") {
+  const old = $(id);
+  const el = old.cloneNode(false);
+  el.classList.remove("js-plotly-plot");
+  el.innerHTML = html;
+  old.replaceWith(el);
+  if (typeof Plotly !== "undefined" && old.data) Plotly.purge(old);
+  return el;
+}
+
 // The porkchop card back to empty (and its downloads off), saying why.
 function clearPorkchop(message) {
-  const el = $("porkchop");
-  if (typeof Plotly !== "undefined" && el.data) Plotly.purge(el);
-  el.innerHTML = `<div class="placeholder">${esc(message)}</div>`;
+  const el = freshPlot("porkchop", `<div class="placeholder">${esc(message)}</div>`);
   el.dataset.state = "empty";
   state.porkchop = null;
   $("minima").innerHTML = "";
@@ -250,9 +260,7 @@ function clearTransfer(message = "Click a porkchop cell.") {
   state.transferSeq += 1;
   state.transfer = null; state.transferRequest = null;
   $("numbers").querySelector("tbody").innerHTML = "";
-  const el = $("trajectory");
-  if (typeof Plotly !== "undefined" && el.data) Plotly.purge(el);
-  el.innerHTML = "";
+  const el = freshPlot("trajectory");
   el.dataset.state = "empty";
   $("dl-oem").disabled = true; $("dl-json").disabled = true;
   setStatus("tr-status", message);
@@ -310,7 +318,8 @@ async function drawPorkchop(ev) {
     state.porkchop = data;
     state.porkchopRequest = body;
     if (narrow()) $("pc-title").scrollIntoView({ behavior: "smooth" });
-    await renderPorkchop(data);
+    await renderPorkchop(data, gen);
+    if (gen !== state.generation) return;
     state.timings = { porkchop_fetch_s: (t1 - t0) / 1000, porkchop_render_s: (performance.now() - t1) / 1000 };
     const [nd, na] = data.shape;
     setStatus("pc-status", `${data.origin} → ${data.target}${data.opportunity ? ", " + data.opportunity + " opportunity" : ""}: `
@@ -353,7 +362,7 @@ function typeName(code) {
   return `Type ${code % 2 ? "I" : "II"}` + (revs ? ` (${revs} rev${revs > 1 ? "s" : ""})` : "");
 }
 
-function renderPorkchop(data) {
+function renderPorkchop(data, gen = state.generation) {
   const v = data.variables;
   const names = Object.keys(v).filter((k) => k !== "status");
   const x = data.departure, y = data.arrival;
@@ -417,6 +426,7 @@ function renderPorkchop(data) {
   if (!el.data) el.innerHTML = "";
   renderMinima(data);
   return Plotly.react(el, traces, layout, PLOT_CONFIG).then(() => {
+    if (gen !== state.generation) return;  // cleared by a change of settings while it was drawn
     el.dataset.state = "ready";
     if (!el._tianwenClick) {
       el.on("plotly_click", onPorkchopClick);
@@ -744,7 +754,7 @@ function renderMission(m) {
     + `<td class="num">${fmt(1000 * x.dv_kms, 3)}</td><td>${esc((x.source || []).join(", "))}</td></tr>`).join("");
   el.innerHTML = `<div class="mission-body"><div>`
     + `<dl class="kv">${kv.map(([k, v]) => `<dt>${esc(k)}</dt><dd>${esc(v)}</dd>`).join("")}</dl>`
-    + (man ? `<div class="table-wrap"><table class="data"><thead><tr><th>manoeuvre</th><th>epoch (UTC)</th>`
+    + (man ? `<div class="table-wrap" tabindex="0" role="region" aria-label="Manoeuvres"><table class="data"><thead><tr><th>manoeuvre</th><th>epoch (UTC)</th>`
       + `<th>Δv m/s</th><th>sources</th></tr></thead><tbody>${man}</tbody></table></div>` : "")
     + ((m.assumptions || []).length ? `<p class="hint">Assumed: ${m.assumptions.map(esc).join("; ")}.</p>` : "")
     + `</div><div id="mission-plot" class="plot plot3d"></div></div>`;
