@@ -53,8 +53,10 @@ class Arc:
     from_event: str | None = None  # "launch" or "trans-Mars injection"
 
     def as_json(self) -> dict:
-        return {"c3_km2s2": self.c3_km2s2, "dla_deg": self.dla_deg, "vinf_arr_kms": self.vinf_arr_kms,
-                "tof_days": self.tof_days, "type": self.type, "note": self.note, "departure": self.departure,
+        """The arc for printing: full precision in the record, rounded here (C3 0.01, DLA 0.1 deg, v 1 m/s, 0.1 d)."""
+        r = lambda v, n: None if v is None else round(float(v), n)  # noqa: E731
+        return {"c3_km2s2": r(self.c3_km2s2, 2), "dla_deg": r(self.dla_deg, 1), "vinf_arr_kms": r(self.vinf_arr_kms, 3),
+                "tof_days": r(self.tof_days, 1), "type": self.type, "note": self.note, "departure": self.departure,
                 "from": self.from_event}
 
 
@@ -155,16 +157,16 @@ def ballistic_arc(entry: CatalogueEntry, opportunity_min_c3: float, *, origin="e
     t0, t1 = _epoch(start).to("tdb"), _epoch(entry.arrival).to("tdb")
     tof = float(t1 - t0)
     if not 60.0 <= tof <= 600.0:
-        return Arc(tof_days=round(tof, 1), note=f"{tof:.0f}-day cruise: not one ballistic arc (swingbys or loiter)",
+        return Arc(tof_days=tof, note=f"{tof:.0f}-day cruise: not one ballistic arc (swingbys or loiter)",
                    departure=start, from_event=event)
     x = transfers(origin, "mars", t0, tof, ephemeris=ephemeris)
     c3 = float(x["c3"])
     if not np.isfinite(c3) or c3 > 2.0 * opportunity_min_c3 + 10.0:
-        return Arc(tof_days=round(tof, 1), note=f"Lambert C3 {c3:.0f} km2/s2 between these dates: not one ballistic "
+        return Arc(tof_days=tof, note=f"Lambert C3 {c3:.0f} km2/s2 between these dates: not one ballistic "
                                                 "arc (phasing orbits, swingbys or deep-space manoeuvres)",
                    departure=start, from_event=event)
-    return Arc(c3_km2s2=round(c3, 2), dla_deg=round(float(x["dla"]), 1), vinf_arr_kms=round(float(x["vinf_arr"]), 3),
-               tof_days=round(tof, 1), type={1: "I", 2: "II"}.get(int(x["transfer_type"])), departure=start,
+    return Arc(c3_km2s2=c3, dla_deg=float(x["dla"]), vinf_arr_kms=float(x["vinf_arr"]),
+               tof_days=tof, type={1: "I", 2: "II"}.get(int(x["transfer_type"])), departure=start,
                from_event=event)
 
 

@@ -81,15 +81,16 @@ class Reconstruction:
             "arrival_utc": self.arrival.utc_iso(),
             "arrival_event": self.arrival_kind,
             "tof_days": round(self.tof_days, 2),
-            "lambert": self.lambert,
-            "departure": self.departure,
-            "manoeuvres": self.manoeuvres,
-            "moi_dv_kms": None if self.capture is None else self.capture["dv_impulsive_kms"],
+            "lambert": _rounded(self.lambert, _DIGITS["lambert"]),
+            "departure": _rounded(self.departure, _DIGITS["departure"]),
+            "manoeuvres": [_rounded(mm, _DIGITS["manoeuvre"]) for mm in self.manoeuvres],
+            "moi_dv_kms": None if self.capture is None else round(self.capture["dv_impulsive_kms"], 4),
             "capture_orbit": None if self.capture is None else {
-                k: self.capture[k] for k in ("periapsis_alt_km", "apoapsis_alt_km", "inclination_deg")},
-            "capture": self.capture,
-            "entry": self.entry,
-            "arrival_state": self.arrival_state,
+                k: _rounded(self.capture, _DIGITS["capture"])[k]
+                for k in ("periapsis_alt_km", "apoapsis_alt_km", "inclination_deg")},
+            "capture": None if self.capture is None else _rounded(self.capture, _DIGITS["capture"]),
+            "entry": None if self.entry is None else _rounded(self.entry, _DIGITS["entry"]),
+            "arrival_state": _rounded(self.arrival_state, _DIGITS["arrival_state"]),
             "cruise_path_length_km": round(self.cruise_path_length_km, -3),
             "earth_mars_distance_at_arrival_km": round(self.earth_mars_distance_at_arrival_km, -3),
             "corrector_iterations": self.iterations,
@@ -98,6 +99,28 @@ class Reconstruction:
             "differences_from_published": self.differences,
         }
         return out
+
+
+#: Decimals each printed field keeps (the records hold full precision; :meth:`Reconstruction.as_json` rounds).
+_DIGITS = {
+    "lambert": {"c3_km2s2": 3, "dla_deg": 2, "rla_deg": 2, "vinf_arr_kms": 4},
+    "departure": {"c3_km2s2": 3, "dla_deg": 2, "rla_deg": 2, "dv_from_lambert_kms": 6},
+    "manoeuvre": {"dv_kms": 6, "dv_vec_kms": 7, "published_burn_s": 1, "burn_implied_dv_kms": 4},
+    "arrival_state": {"periapsis_alt_km": 2, "inclination_deg": 3, "vinf_kms": 4, "b_dot_t_km": 1, "b_dot_r_km": 1},
+    "capture": {"periapsis_alt_km": 1, "apoapsis_alt_km": 0, "inclination_deg": 2, "dv_impulsive_kms": 4,
+                "finite_burn_duration_min": 2, "finite_burn_dv_kms": 4, "mass_at_arrival_kg": 0},
+    "entry": {"speed_kms": 4, "fpa_deg": 3, "periapsis_alt_km": 1},
+}
+
+
+def _rounded(d: dict, digits: dict) -> dict:
+    """A copy of ``d`` with the fields named in ``digits`` rounded (lists element-wise)."""
+    out = dict(d)
+    for k, n in digits.items():
+        if k in out and out[k] is not None:
+            v = out[k]
+            out[k] = [round(float(x), n) for x in v] if isinstance(v, (list, tuple)) else round(float(v), n)
+    return out
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -255,8 +278,8 @@ def reconstruct(name: str, *, ephemeris: str = "de421", tol_km: float = 0.1, tol
         raise TianwenError(f"no ballistic arc from {t_launch.date()} to {t_arr.date()}")
     vinf_dep = v1 - v_e
     dla, rla = _radec(vinf_dep / np.linalg.norm(vinf_dep))
-    lambert_out = {"c3_km2s2": round(float(vinf_dep @ vinf_dep), 3), "dla_deg": round(dla, 2), "rla_deg": round(rla, 2),
-                   "vinf_arr_kms": round(float(np.linalg.norm(v2 - v_m)), 4)}
+    lambert_out = {"c3_km2s2": float(float(vinf_dep @ vinf_dep)), "dla_deg": float(dla), "rla_deg": float(rla),
+                   "vinf_arr_kms": float(float(np.linalg.norm(v2 - v_m)))}
     differences = []  # printed numbers that differ from a published or fitted fact, each with the reason
     fit = m.raw.get("escape_orbit_fit")
     if fit and "eccentricity" in fit and "perigee_distance" in fit:
@@ -386,30 +409,30 @@ def reconstruct(name: str, *, ephemeris: str = "de421", tol_km: float = 0.1, tol
     k = np.asarray(mars_pole(), float)
     inc_true = math.degrees(math.acos(float(h_rel @ k) / float(np.linalg.norm(h_rel))))
     vinf_true = math.sqrt(max(0.0, float(v_rel @ v_rel) - 2 * mu / rp_true))
-    arrival_state = {"periapsis_utc": t_peri.utc_iso(1), "periapsis_alt_km": round(rp_true - mars.radius_km, 2),
-                     "inclination_deg": round(inc_true, 3), "vinf_kms": round(vinf_true, 4),
-                     "b_dot_t_km": round(float(bp_true.b_dot_t_km), 1), "b_dot_r_km": round(float(bp_true.b_dot_r_km), 1)}
+    arrival_state = {"periapsis_utc": t_peri.utc_iso(1), "periapsis_alt_km": float(rp_true - mars.radius_km),
+                     "inclination_deg": float(inc_true), "vinf_kms": float(vinf_true),
+                     "b_dot_t_km": float(float(bp_true.b_dot_t_km)), "b_dot_r_km": float(float(bp_true.b_dot_r_km))}
 
     # Departure as flown: Earth-relative two-body energy and asymptote at the start of the cruise.
     re_s, ve_s = state("earth", t_start, ephemeris=ephemeris)
     s_out, c3 = _outgoing_asymptote(r_s - re_s, v_s + x[:3] - ve_s, BODIES["earth"].gm_km3_s2)
     d_dla, d_rla = _radec(s_out)
-    departure = {"c3_km2s2": round(c3, 3), "dla_deg": round(d_dla, 2), "rla_deg": round(d_rla, 2),
-                 "start_utc": t_start.utc_iso(), "dv_from_lambert_kms": round(float(np.linalg.norm(x[:3])), 6)}
+    departure = {"c3_km2s2": float(c3), "dla_deg": float(d_dla), "rla_deg": float(d_rla),
+                 "start_utc": t_start.utc_iso(), "dv_from_lambert_kms": float(float(np.linalg.norm(x[:3])))}
 
     manoeuvres = []
     for kk, (t, ev) in enumerate(burns):
         dv = x[3 + 3 * kk: 6 + 3 * kk]
-        manoeuvres.append({"label": ev.label, "epoch_utc": t.utc_iso(), "dv_kms": round(float(np.linalg.norm(dv)), 6),
-                           "dv_vec_kms": [round(float(c), 7) for c in dv], "published_epoch": ev.utc,
+        manoeuvres.append({"label": ev.label, "epoch_utc": t.utc_iso(), "dv_kms": float(float(np.linalg.norm(dv))),
+                           "dv_vec_kms": [float(float(c)) for c in dv], "published_epoch": ev.utc,
                            "source": list(ev.source)})
         manoeuvres[-1].update(_burn_check(m, ev, float(np.linalg.norm(dv))))
 
     cap_out = ent_out = None
     if capture is not None:
         dv_imp = float(capture_dv(vinf_true, rp_true - mars.radius_km, capture["apoapsis_alt_km"]))
-        cap_out = {"periapsis_alt_km": round(rp_true - mars.radius_km, 1), "apoapsis_alt_km": round(capture["apoapsis_alt_km"], 0),
-                   "inclination_deg": round(inc_true, 2), "dv_impulsive_kms": round(dv_imp, 4)}
+        cap_out = {"periapsis_alt_km": float(rp_true - mars.radius_km), "apoapsis_alt_km": float(capture["apoapsis_alt_km"]),
+                   "inclination_deg": float(inc_true), "dv_impulsive_kms": float(dv_imp)}
         thrust = m.spacecraft.get("main_engine_thrust", {}).get("value")
         mass = m.spacecraft.get("total_mass", {}).get("value")
         if thrust and mass and arr_event.kind == "moi":
@@ -418,8 +441,8 @@ def reconstruct(name: str, *, ephemeris: str = "de421", tol_km: float = 0.1, tol
             m_arr = float(mass) * math.exp(-dv_cruise / (ASSUMED_ISP_S * 9.80665e-3))
             fb = finite_burn(vinf_true, rp_true - mars.radius_km, capture["apoapsis_alt_km"], thrust_n=float(thrust),
                              isp_s=ASSUMED_ISP_S, mass_kg=m_arr)
-            cap_out.update(finite_burn_duration_min=round(float(fb.duration_s) / 60.0, 2),
-                           finite_burn_dv_kms=round(float(fb.dv_kms), 4), mass_at_arrival_kg=round(m_arr, 0),
+            cap_out.update(finite_burn_duration_min=float(float(fb.duration_s) / 60.0),
+                           finite_burn_dv_kms=float(float(fb.dv_kms)), mass_at_arrival_kg=float(m_arr),
                            thrust_n=float(thrust), isp_s_assumed=ASSUMED_ISP_S)
             pub_min = _minutes(arr_event.quantities.get("burn_duration"))
             if pub_min is not None:
@@ -433,8 +456,8 @@ def reconstruct(name: str, *, ephemeris: str = "de421", tol_km: float = 0.1, tol
                                f"{float(mass):.0f} kg less the propellant of the computed manoeuvres")
     else:
         es = entry_conditions(vinf_true, rp_true - mars.radius_km, ENTRY_ALT_KM)
-        ent_out = {"entry_alt_km": ENTRY_ALT_KM, "speed_kms": round(float(es.speed_kms), 4),
-                   "fpa_deg": round(float(es.fpa_deg), 3), "periapsis_alt_km": round(rp_true - mars.radius_km, 1)}
+        ent_out = {"entry_alt_km": ENTRY_ALT_KM, "speed_kms": float(float(es.speed_kms)),
+                   "fpa_deg": float(float(es.fpa_deg)), "periapsis_alt_km": float(rp_true - mars.radius_km)}
 
     # Cruise path length: heliocentric arc length from launch to arrival (launch-to-start on the Lambert arc).
     t_end = t_peri if float(t_peri - t_arr) < 0 else t_arr
@@ -457,14 +480,6 @@ def reconstruct(name: str, *, ephemeris: str = "de421", tol_km: float = 0.1, tol
 
 DSM_DESIGN_HINT = ("the design with the deep-space manoeuvre as flown (tianwen.reconstruct_dsm, "
                    "`tianwen transfer --mission NAME`) reproduces it")
-
-
-def _minutes(q) -> float | None:
-    """A published duration quantity ({value, unit}) in minutes, or None."""
-    if not q or q.get("value") is None:
-        return None
-    scale = {"s": 1.0 / 60.0, "min": 1.0, "h": 60.0}.get(q.get("unit", "s"))
-    return None if scale is None else float(q["value"]) * scale
 
 
 def _burn_check(m: Mission, ev, dv_model_kms: float) -> dict:
