@@ -4,7 +4,8 @@ the page never asks for anything but this server. The page decodes the compact p
 its values equal the API's plain JSON form) under the server's Content-Security-Policy (issue 21: no script
 error, no policy violation). Screenshots go to ``test-artifacts/`` for a person to look
 at (``web_porkchop_2020.png``; ``web_phone.png`` and ``web_phone_transfer.png`` on a phone-sized screen;
-``web_desktop_scrolled.png`` and ``web_phone_full.png`` from the layout test).
+``web_desktop_scrolled.png``, ``web_desktop_full.png`` and ``web_phone_full.png`` from the layout test;
+``web_geometry_passes.png``).
 
 Issue 19.3 (the page): at desktop (1400 x 1000) and phone (390 x 844) sizes no card's box overlaps another's, the
 sticky settings card included, at every scroll position (boxes computed in the page, not pixels); only years
@@ -514,6 +515,8 @@ def test_geometry_shows_passes_not_midnight_elevations(server, browser):
     assert all(10 < e <= 90 for e in el)
     firsts = page.eval_on_selector_all("#geo-events tbody tr td:first-child", "tds => tds.map(td => td.textContent)")
     assert sum(f.startswith("pass") for f in firsts) == len(t)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.locator("#geometry-card").screenshot(path=str(ARTIFACTS / "web_geometry_passes.png"))
     assert not outside and not errors, (outside, errors)
     ctx.close()
 

@@ -260,7 +260,7 @@ function clearTransfer(message = "Click a porkchop cell.") {
   state.transferSeq += 1;
   state.transfer = null; state.transferRequest = null;
   $("numbers").querySelector("tbody").innerHTML = "";
-  const el = freshPlot("trajectory");
+  const el = freshPlot("trajectory", '<div class="placeholder">No transfer chosen.</div>');
   el.dataset.state = "empty";
   $("dl-oem").disabled = true; $("dl-json").disabled = true;
   setStatus("tr-status", message);
@@ -396,7 +396,8 @@ function renderPorkchop(data, gen = state.generation) {
     contours: { coloring: "lines", showlabels: false, start: 50, end: 600, size: 50 },
     line: { color: "#555", width: 0.7, dash: "dash" }, colorscale: [[0, "#555"], [1, "#555"]],
   }, {
-    type: "scatter", mode: "markers+text", name: "minima",
+    // The minima are named in the settings card and on hover: text beside the stars would sit on the contours.
+    type: "scatter", mode: "markers", name: "minima",
     x: data.minima.map((m) => m.departure), y: data.minima.map((m) => m.arrival),
     text: data.minima.map((m) => `Type ${m.type} min C3 ${m.c3_km2s2.toFixed(2)}`), textposition: "top right",
     textfont: { size: 11 }, customdata: data.minima.map((m) => [m.departure, m.arrival]),
@@ -407,7 +408,8 @@ function renderPorkchop(data, gen = state.generation) {
   const ms = data.missions.filter((m) => inRange(m.arrival));
   if (ms.length) {
     traces.push({
-      type: "scatter", mode: "markers+text", name: "missions", x: ms.map((m) => m.launch), y: ms.map((m) => m.arrival),
+      type: "scatter", mode: narrow() ? "markers" : "markers+text", name: "missions",
+      x: ms.map((m) => m.launch), y: ms.map((m) => m.arrival),
       text: ms.map((m) => m.name), textposition: "bottom right", textfont: { size: 10, color: "#a34700" },
       marker: { color: "orange", size: 9, line: { color: "black", width: 1 } },
       customdata: ms.map((m) => [m.launch, m.arrival]),
@@ -576,6 +578,7 @@ function renderTrajectory(t) {
     uirevision: "keep-camera",
   };
   const el = $("trajectory");
+  if (!el.data) el.innerHTML = "";
   Plotly.react(el, traces, layout, PLOT_CONFIG).then(() => { el.dataset.state = "ready"; });
 }
 
