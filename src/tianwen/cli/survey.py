@@ -72,7 +72,7 @@ def survey(
     revs: str = typer.Option("0", help="revolutions: 0, 0..2 or 0,1 (N >= 1: both Lambert branches; at most 20)"),
     step: float = typer.Option(1.0, help="grid step in days (departure and flight time)"),
     out: str = typer.Option(..., help="Zarr store to write (a directory, or an fsspec URL); rerun to resume"),
-    origin: str = typer.Option("earth", help="earth (centre) or emb (Earth–Moon barycentre)"),
+    origin: str = typer.Option("earth", help="earth (centre), emb (Earth–Moon barycentre), or mars with --targets earth (return opportunities)"),
     ephemeris_name: str = typer.Option("auto", "--ephemeris",
                                        help="auto (de421 where it reaches, analytic-long beyond), de421, analytic, analytic-long"),
     grids: bool = typer.Option(False, "--grids", help="also store the full grids (c3, vinf_arr, dla, rla, type)"),
