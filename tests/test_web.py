@@ -115,12 +115,12 @@ def test_page_and_assets_are_served_locally(client):
     plotly.js is the installed plotly package's own file."""
     html = client.get("/").text
     refs = re.findall(r'(?:src|href)="([^"]+)"', html)
-    assert "/vendor/plotly.min.js" in refs and "/static/app.js" in refs
+    assert "/vendor/plotly.min.js" in refs and "/static/app.js" in refs and "/static/views.js" in refs
     for ref in refs:
         assert not re.match(r"^(https?:)?//", ref), f"external asset {ref}"
         if ref.startswith("/") and not ref.startswith(("/api/", "/openapi")):
             assert client.get(ref).status_code == 200, ref
-    for name in ("app.js", "style.css"):
+    for name in ("app.js", "grid.js", "views.js", "style.css"):
         text = client.get(f"/static/{name}").text
         assert not re.search(r"https?://", text), f"{name} names a network address"
     raw = (resources.files("plotly") / "package_data" / "plotly.min.js").read_bytes()

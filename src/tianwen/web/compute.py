@@ -115,7 +115,7 @@ def encode_compact(values: np.ndarray, decimals: int) -> dict:
 
 
 def decode_compact(var: dict, shape) -> np.ndarray:
-    """The reference decoder of :func:`encode_compact` (the page's is in ``static/app.js``): float or int8
+    """The reference decoder of :func:`encode_compact` (the page's is in ``static/grid.js``): float or int8
     array of ``shape``, NaN where the value was not finite; floats come back as ``q / 10**decimals``."""
     raw = zlib.decompress(base64.b64decode(var["data"]))
     if var["dtype"] == "int8":
