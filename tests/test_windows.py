@@ -237,3 +237,17 @@ def test_windows_flags_a_dla_beyond_the_sites_reach(cli):
     r = cli("windows", "--from", "2033", "--to", "2033", "--site", "ksc", "--json")
     row = next(x for x in json.loads(r.stdout) if x["type"] == "I" and x["minimizes"] == "c3")
     assert row["dla_reachable"] is True
+
+
+def test_windows_show_broken_plane_totals_beside_the_ballistic_ones(cli):
+    """Issue 15 item 2: with --broken-plane every optimum gets the broken-plane transfer between the same dates.
+    It is never dearer than the ballistic arc (the ballistic arc is one of its candidates, DSM = 0); off the
+    180-deg ridge the two agree (no plane change is worth paying for: the 2028 optima are Type I 222 d and Type II
+    315 d arcs, far from 180 deg)."""
+    r = cli("windows", "--from", "2028", "--to", "2028", "--broken-plane", "--json")
+    assert r.returncode == 0, r.stderr
+    for row in json.loads(r.stdout):
+        b = row["broken_plane"]
+        assert b["total_dv_kms"] <= b["ballistic_total_dv_kms"] + 1e-3
+        if "ridge" not in row.get("note", ""):
+            assert b["ballistic_total_dv_kms"] - b["total_dv_kms"] < 0.01

@@ -137,6 +137,8 @@ def windows(
                                           "opportunity's launch period"),
     site: Optional[str] = typer.Option(None, help="launch site: flags a DLA beyond its reach"),
     payload_kg: Optional[float] = typer.Option(None, "--payload-kg", help="injected mass, kg"),
+    broken_plane: bool = typer.Option(False, "--broken-plane", help="beside each optimum, the broken-plane transfer "
+                                      "between the same dates (a mid-course plane change) and its total dv"),
 ):
     """Every launch opportunity in the span, with its refined minimum-C3 and minimum-v-infinity transfers.
 
@@ -175,10 +177,24 @@ def windows(
                                                  ephemeris=ephemeris_name).as_json()
                 except TianwenError as exc:
                     periods[opp] = {"infeasible": str(exc)}
+        planes = {}
+        if broken_plane:
+            from ..dsm import broken_plane_transfer
+            from ..time import Epoch
+
+            for k, r in enumerate(rows):
+                t0 = Epoch(r.launch_tdb_jd, 0.0, "tdb")
+                planes[k] = broken_plane_transfer(t0, t0 + r.tof_days, origin=origin, target=target,
+                                                  ephemeris=ephemeris_name)
         if as_json:
             out = []
-            for r in rows:
+            for k, r in enumerate(rows):
                 d = r.as_json()
+                if k in planes:
+                    b = planes[k]
+                    d["broken_plane"] = {"total_dv_kms": round(b.total_dv_kms, 4),
+                                         "ballistic_total_dv_kms": round(b.ballistic_total_dv_kms, 4),
+                                         "dsm_dv_kms": round(b.dsm_dv_total_kms, 4), "dsm_utc": b.dsm.utc_iso()}
                 if r.is_past():
                     d["past"] = True
                 if launch_site is not None:
@@ -201,6 +217,12 @@ def windows(
             typer.echo(f"{r.opportunity:>5} {r.type:>4} {r.minimizes:>9} {r.launch:>11} {r.arrival:>11} "
                        f"{r.tof_days:7.1f} {r.c3_km2s2:8.3f} {r.vinf_arr_kms:8.4f} {r.dla_deg:7.2f} {r.rla_deg:7.2f}"
                        + (f"  ({'; '.join(flags)})" if flags else ""))
+        for k, r in enumerate(rows):
+            if k in planes:
+                b = planes[k]
+                typer.echo(f"{r.opportunity:>5} {r.type:>4} {r.minimizes:>9}: launch v-inf + arrival v-inf "
+                           f"{b.ballistic_total_dv_kms:.3f} km/s ballistic, {b.total_dv_kms:.3f} km/s broken-plane "
+                           f"(plane change {1000 * b.dsm_dv_total_kms:.0f} m/s on {b.dsm.utc_iso()[:10]})")
         for opp, p in periods.items():
             if "open_utc" in p:
                 typer.echo(f"{opp}: launch period {p['open_utc'][:10]} .. {p['close_utc'][:10]} for {payload_kg:g} kg "
