@@ -444,11 +444,12 @@ def history(params: dict, limits: dict) -> dict:
     since = int(params.get("since", 1960))
     until = params.get("until")
     last = max(int(e.launch[:4]) for e in load_catalogue() if e.is_mars_mission)
-    until = last if until is None else int(until)
-    if until - since > limits["max_history_years"]:
-        raise TianwenError(f"history of {until - since} years is over this server's limit of "
+    span_end = last + 1 if until is None else int(until)  # the library's default reaches the last launch's window
+    if span_end - since > limits["max_history_years"]:
+        raise TianwenError(f"history of {span_end - since} years is over this server's limit of "
                            f"{limits['max_history_years']} years; ask for a shorter span")
-    opps, summary = record(since, until, margin_km2s2=float(params.get("margin_km2s2", 5.0)))
+    opps, summary = record(since, None if until is None else int(until),
+                           margin_km2s2=float(params.get("margin_km2s2", 5.0)))
     out = []
     for o in opps:
         d = o.as_json()
