@@ -59,19 +59,27 @@ _ERROR_PER_INVERSE_SIN = 2e-16
 class LambertResult(tuple):
     """``(v1, v2)`` in km/s, with ``.status`` (int8 array, 0 = solved; see :data:`STATUS_MEANING`),
     ``.ill_conditioned`` (bool array: solved, but within :data:`ILL_CONDITIONED_SIN` rad of 0/180/360 deg) and
-    ``.expected_error`` (the velocities' expected relative error from the geometry's conditioning)."""
+    ``.expected_error`` (the velocities' expected relative error from the geometry's conditioning). The last two
+    are computed when first read, so a batch that does not ask for them costs nothing more."""
 
     status: np.ndarray
 
-    def __new__(cls, v1, v2, status, sin_angle=None):
+    def __new__(cls, v1, v2, status, r1=None, r2=None):
         self = super().__new__(cls, (v1, v2))
         self.status = status
-        sin_angle = np.ones(np.shape(status)) if sin_angle is None else sin_angle
-        with np.errstate(divide="ignore"):
-            self.expected_error = np.where(status == OK, np.maximum(_ERROR_PER_INVERSE_SIN / sin_angle, 1e-15),
-                                           np.nan)
-        self.ill_conditioned = (status == OK) & (sin_angle < ILL_CONDITIONED_SIN)
+        self._r = (r1, r2)
+        self._sin = None
         return self
+
+    def _sin_angle(self) -> np.ndarray:
+        if self._sin is None:
+            a, b = self._r
+            if a is None:
+                self._sin = np.ones(np.shape(self.status))
+            else:
+                sin = np.linalg.norm(np.cross(a, b), axis=1) / (np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1))
+                self._sin = sin.reshape(np.shape(self.status))
+        return self._sin
 
     @property
     def v1(self) -> np.ndarray:
@@ -81,6 +89,14 @@ class LambertResult(tuple):
     def v2(self) -> np.ndarray:
         return self[1]
 
+    @property
+    def expected_error(self) -> np.ndarray:
+        with np.errstate(divide="ignore"):
+            return np.where(self.status == OK, np.maximum(_ERROR_PER_INVERSE_SIN / self._sin_angle(), 1e-15), np.nan)
+
+    @property
+    def ill_conditioned(self) -> np.ndarray:
+        return (self.status == OK) & (self._sin_angle() < ILL_CONDITIONED_SIN)
 
 #: Largest revolution count accepted: far beyond any real transfer (a 1000-revolution heliocentric arc is
 #: centuries long), and small enough that the kernels' integer arithmetic cannot overflow.
@@ -189,9 +205,7 @@ def lambert(r1, r2, tof, *, mu: float = GM_SUN, revs: int = 0, prograde: bool = 
         scale = np.maximum(np.linalg.norm(a[k], axis=1), np.linalg.norm(b[k], axis=1))
         good = (gs == OK) & (np.linalg.norm(rr - b[k], axis=1) <= 1e-8 * scale)
         v1[k[good]], v2[k[good]], status[k[good]] = g1[good], g2[good], OK
-    sin_angle = np.linalg.norm(np.cross(a, b), axis=1) / (np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1))
-    return LambertResult(v1.reshape(shape + (3,)), v2.reshape(shape + (3,)), status.reshape(shape),
-                         sin_angle.reshape(shape))
+    return LambertResult(v1.reshape(shape + (3,)), v2.reshape(shape + (3,)), status.reshape(shape), a, b)
 
 
 def max_revs(r1, r2, tof, *, mu: float = GM_SUN, prograde: bool = True) -> np.ndarray:
