@@ -155,8 +155,12 @@ def test_choose_2020_draw_click_and_download(server, browser):
 
     # Hover the first: the label lists every variable of the grid.
     p1 = page.evaluate(f"() => window.tianwen.cellPixel({cells[0][0]}, {cells[0][1]})")
-    page.mouse.move(p1["x"], p1["y"])
-    page.wait_for_selector("#porkchop .hoverlayer .hovertext")
+    # Plotly shows a hover label on a mouse *move* over the plot; a pointer that lands on the spot in one jump is
+    # sometimes not seen (the first move only enters the plot), so approach the cell in a few steps.
+    for dx in (-12, -6, -2, 0):
+        page.mouse.move(p1["x"] + dx, p1["y"], steps=3)
+        page.wait_for_timeout(120)
+    page.wait_for_selector("#porkchop .hoverlayer .hovertext", timeout=30_000)
     hover = page.locator("#porkchop .hoverlayer").text_content()
     # Every variable by its human label and units (tianwen.porkchop.VARIABLES), never by its code name.
     from tianwen.porkchop import VARIABLES
@@ -186,7 +190,9 @@ def test_choose_2020_draw_click_and_download(server, browser):
 
     # Click the second: the numbers and the trajectory change.
     p2 = page.evaluate(f"() => window.tianwen.cellPixel({cells[1][0]}, {cells[1][1]})")
-    page.mouse.move(p2["x"], p2["y"])
+    for dx in (-12, -6, -2, 0):  # approach in steps, as above, so plotly knows the point under the pointer
+        page.mouse.move(p2["x"] + dx, p2["y"], steps=3)
+        page.wait_for_timeout(120)
     page.mouse.click(p2["x"], p2["y"])
     page.wait_for_function(f"() => window.tianwen.state.transfer && window.tianwen.state.transfer.arrival_utc "
                            f"!== '{first_arrival}'")

@@ -105,7 +105,10 @@ function renderMission(m) {
     kv.push(["periapsis", `${fmt(m.arrival_state.periapsis_alt_km, 1)} km, i = ${fmt(m.arrival_state.inclination_deg, 2)}°`]);
   }
   if (m.capture) kv.push(["capture Δv (impulsive)", `${fmt(m.capture.dv_impulsive_kms, 3)} km/s`]);
-  if (m.capture && m.capture.finite_burn_duration_min) kv.push(["finite burn", `${fmt(m.capture.finite_burn_duration_min, 1)} min`]);
+  if (m.capture && m.capture.finite_burn_duration_min) {
+    kv.push(["finite burn", `${fmt(m.capture.finite_burn_duration_min, 1)} min`
+      + (m.capture.published_burn_min ? ` (published about ${fmt(m.capture.published_burn_min, 0)} min)` : "")]);
+  }
   if (m.entry) kv.push(["entry", `${fmt(m.entry.speed_kms, 3)} km/s at ${fmt(m.entry.fpa_deg, 2)}°`]);
   const vs = (label, ours, key, scale, unit) => {
     const p = pub[key];
@@ -115,11 +118,18 @@ function renderMission(m) {
   vs("Earth–Mars at arrival", m.earth_mars_distance_at_arrival_km,
      pub.earth_mars_distance_at_moi ? "earth_mars_distance_at_moi" : "earth_mars_distance_at_landing", 1e6, "million km");
   const man = (m.manoeuvres || []).map((x) => `<tr><td>${esc(x.label)}</td><td>${esc(x.epoch_utc)}</td>`
-    + `<td class="num">${fmt(1000 * x.dv_kms, 3)}</td><td>${esc((x.source || []).join(", "))}</td></tr>`).join("");
+    + `<td class="num">${fmt(1000 * x.dv_kms, 3)}`
+    + (x.burn_implied_dv_kms ? ` (published burn: ${fmt(1000 * x.burn_implied_dv_kms, 0)})` : "")
+    + `</td><td>${esc((x.source || []).join(", "))}</td></tr>`).join("");
   el.innerHTML = `<div class="mission-body"><div>`
     + `<dl class="kv">${kv.map(([k, v]) => `<dt>${esc(k)}</dt><dd>${esc(v)}</dd>`).join("")}</dl>`
     + (man ? `<div class="table-wrap" tabindex="0" role="region" aria-label="Manoeuvres"><table class="data"><thead><tr><th>manoeuvre</th><th>epoch (UTC)</th>`
       + `<th>Δv m/s</th><th>sources</th></tr></thead><tbody>${man}</tbody></table></div>` : "")
+    + ((m.differences_from_published || []).length || (m.capture && m.capture.note)
+      ? `<p class="hint">Differs from what was published: ${[...(m.differences_from_published || []),
+        ...(m.capture && m.capture.note ? [`capture burn: ${m.capture.note}`] : []),
+        ...(m.manoeuvres || []).filter((x) => x.note).map((x) => `${x.label}: ${x.note}`)].map(esc).join("; ")}.</p>`
+      : "")
     + ((m.assumptions || []).length ? `<p class="hint">Assumed: ${m.assumptions.map(esc).join("; ")}.</p>` : "")
     + `</div><div id="mission-plot" class="plot plot3d"></div></div>`;
   const au = (pts) => ({ x: pts.map((p) => p[0] / AU_KM), y: pts.map((p) => p[1] / AU_KM), z: pts.map((p) => p[2] / AU_KM) });
