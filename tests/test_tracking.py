@@ -505,3 +505,27 @@ def test_a_never_setting_target_culminates_inside_the_window():
     t = epoch([f"2018-07-01T{h:02d}:{m:02d}:00" for h in range(5, 11) for m in range(0, 60, 2)] + [end])
     el = topocentric("mars", t, s).elevation_deg
     assert ps[0].max_elevation_deg >= float(np.max(el)) - 1e-6
+
+
+def test_geometry_plot_at_a_station_shows_its_elevation(tmp_path, monkeypatch):
+    """Issue 19: the geometry plot ignored --station. With a site it adds a third panel, the target's elevation
+    there, labelled with the station's name; without one it keeps two panels."""
+    import matplotlib.figure
+
+    from tianwen.time import epoch
+    from tianwen.tracking import geometry, save_geometry, station
+
+    seen = []
+    real = matplotlib.figure.Figure.savefig
+
+    def spy(fig, *a, **k):
+        seen.append([ax.get_ylabel() for ax in fig.axes])
+        return real(fig, *a, **k)
+
+    monkeypatch.setattr(matplotlib.figure.Figure, "savefig", spy)
+    t = epoch([f"2021-02-01T{h:02d}:00:00" for h in range(0, 24, 2)])
+    save_geometry(geometry("mars", t, station("kashi")), str(tmp_path / "g.png"))
+    save_geometry(geometry("mars", t), str(tmp_path / "h.png"))
+    with_site, without = seen
+    assert any("elevation at" in y and "ashi" in y for y in with_site)
+    assert not any("elevation" in y for y in without)

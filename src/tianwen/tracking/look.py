@@ -415,7 +415,9 @@ def _save_geometry(ds, path, tmp, conjunction_list, threshold_deg) -> None:
     import matplotlib.pyplot as plt
 
     t = ds.epoch.values
-    fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(9, 6.5), sharex=True)
+    at_site = "elevation_deg" in ds
+    fig, axes = plt.subplots(3 if at_site else 2, 1, figsize=(9, 9.0 if at_site else 6.5), sharex=True)
+    ax1, ax2 = axes[0], axes[1]
     ax1.plot(t, ds.range_km.values / 1e6, color="tab:blue")
     ax1.set_ylabel("range from Earth (10$^6$ km)")
     ax1.grid(alpha=0.3)
@@ -432,6 +434,15 @@ def _save_geometry(ds, path, tmp, conjunction_list, threshold_deg) -> None:
     ax2.set_yscale("log" if float(np.nanmin(ds.sep_deg.values)) < threshold_deg else "linear")
     ax2.grid(alpha=0.3, which="both")
     ax2.legend(loc="best")
+    if at_site:  # the station asked for: the target's elevation there, above the horizon shaded
+        ax3 = axes[2]
+        el = ds.elevation_deg.values
+        ax3.plot(t, el, color="tab:green", lw=1.0)
+        ax3.fill_between(t, 0.0, el, where=el > 0.0, color="tab:green", alpha=0.2, interpolate=True)
+        ax3.axhline(0.0, color="k", lw=0.6)
+        ax3.set_ylabel(f"elevation at {ds.attrs.get('site', 'the site')} (deg)")
+        ax3.set_ylim(-90.0, 90.0)
+        ax3.grid(alpha=0.3)
     fig.autofmt_xdate()
     fig.tight_layout()
     fig.savefig(tmp, dpi=120, format=lower.rsplit(".", 1)[-1])
