@@ -31,6 +31,7 @@ from .core.dsm import cell_cost_grad, costs_parallel, costs_serial, leg
 from .core.jit import PARALLEL_MIN
 from .ephemeris import heliocentric_state
 from .errors import TianwenError
+from .porkchop import Grid
 from .time import Epoch, epoch as _epoch
 
 #: The v-infinity bound (km/s) searched when no C3 cap is given (C3 = 100 km^2/s^2).
@@ -531,22 +532,12 @@ DSM_VARIABLES = {
 
 
 @dataclass
-class DSMGrid:
-    """A DSM porkchop as NumPy arrays of shape (departure, arrival) named as :data:`DSM_VARIABLES`, beside the
-    ballistic :class:`~tianwen.porkchop.Grid` of the same cells (``ballistic``)."""
+class DSMGrid(Grid):
+    """A DSM porkchop as NumPy arrays of shape (departure, arrival) named as :data:`DSM_VARIABLES` (a
+    :class:`~tianwen.porkchop.Grid`: same axes and accessors), beside the ballistic Grid of the same cells
+    (``ballistic``)."""
 
-    data: dict
-    departure: np.ndarray
-    arrival: np.ndarray
-    ballistic: object
-    attrs: dict
-
-    def __getitem__(self, name: str) -> np.ndarray:
-        return self.data[name]
-
-    @property
-    def shape(self) -> tuple[int, int]:
-        return (self.departure.size, self.arrival.size)
+    ballistic: object = None
 
     def to_dataset(self):
         """An ``xarray.Dataset`` of the DSM variables, with the ballistic ones beside them (prefixed
@@ -673,7 +664,7 @@ def dsm_porkchop(departure, arrival, *, step_days: float | None = None, n: tuple
     attrs = dict(grid.attrs, title=f"{grid.attrs['origin']} to {grid.attrs['target']} one-DSM porkchop",
                  objective=_objective_text(cost), max_c3_km2s2=np.nan if cap is None else cap,
                  eta_low=lo_eta, eta_high=hi_eta, model="one-DSM leg (MGA-1DSM), SLSQP per cell, warm-started")
-    return DSMGrid(out, grid.departure, grid.arrival, grid, attrs)
+    return DSMGrid(out, grid.departure, grid.arrival, grid.scale, attrs, ballistic=grid)
 
 
 def _leg_numbers(rd, vd, ra, va, tof_s, x, args):
