@@ -734,3 +734,15 @@ def entry_periapsis_alt(vinf_kms, fpa_deg, entry_alt_km=125.0, *, body="mars"):
     h = re * v * np.cos(np.radians(g))
     rp = h * h / (mu + np.sqrt(mu * mu + vinf * vinf * h * h))
     return rp - b.radius_km
+
+
+_G0_KMS2 = 9.80665e-3  # standard gravity, km/s^2
+
+
+def burn_dv(thrust_n: float, duration_s: float, mass_kg: float, isp_s: float) -> tuple[float, float]:
+    """(Δv km/s, propellant kg) of a constant-thrust burn of ``duration_s`` from ``mass_kg`` (rocket equation)."""
+    mdot = float(thrust_n) / (float(isp_s) * _G0_KMS2 * 1000.0)
+    used = mdot * float(duration_s)
+    if not 0.0 <= used < mass_kg:
+        raise TianwenError(f"a {duration_s} s burn at {thrust_n} N would use {used:.0f} kg of {mass_kg:.0f} kg")
+    return float(isp_s) * _G0_KMS2 * math.log(mass_kg / (mass_kg - used)), used

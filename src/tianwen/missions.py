@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import functools
+import math
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -262,3 +263,18 @@ def launched_between(start, end, *, margin_days: float = 0.0, extra=()) -> list[
     pad = np.timedelta64(int(round(float(margin_days) * 86400.0)), "s")
     return [m for m in load_catalogue(extra) if m.is_mars_mission and a - pad <= np.datetime64(m.launch[:19], "s")
             <= b + pad]
+
+
+def escape_fit(name: str = "tianwen-1") -> dict:
+    """The independently fitted escape hyperbola of the mission file: C3 = GM (e - 1) / q, and the outgoing
+    asymptote's DLA/RLA (J2000 equator) from the elements (true anomaly at infinity acos(-1/e))."""
+    raw = load_mission(name).raw.get("escape_orbit_fit")
+    if raw is None:
+        raise TianwenError(f"mission {name!r} has no [escape_orbit_fit] in its file")
+    q, e = raw["perigee_distance"]["value"], raw["eccentricity"]["value"]
+    inc, node, argp = (math.radians(raw[k]["value"]) for k in ("inclination", "ascending_node", "argument_of_perigee"))
+    u = argp + math.acos(-1.0 / e)
+    dla = math.degrees(math.asin(math.sin(inc) * math.sin(u)))
+    rla = (math.degrees(node + math.atan2(math.cos(inc) * math.sin(u), math.cos(u)))) % 360.0
+    return {"c3_km2s2": raw["gm_earth"]["value"] * (e - 1.0) / q, "dla_deg": dla, "rla_deg": rla,
+            "source": list(raw["eccentricity"]["source"])}

@@ -35,9 +35,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .arrival import burn_dv
 from .bodies import BODIES, C_KMS, DAY_S, GM_SUN
 from .errors import TianwenError
-from .missions import Event, Mission, load_mission
+from .missions import Event, Mission, escape_fit, load_mission
 from .time import Epoch, epoch as _epoch
 
 START_OFFSET_DAYS = 2.0  # cruise propagation starts this long after launch, on the Lambert arc
@@ -281,14 +282,12 @@ def reconstruct(name: str, *, ephemeris: str = "de421", tol_km: float = 0.1, tol
     lambert_out = {"c3_km2s2": float(float(vinf_dep @ vinf_dep)), "dla_deg": float(dla), "rla_deg": float(rla),
                    "vinf_arr_kms": float(float(np.linalg.norm(v2 - v_m)))}
     differences = []  # printed numbers that differ from a published or fitted fact, each with the reason
-    fit = m.raw.get("escape_orbit_fit")
-    if fit and "eccentricity" in fit and "perigee_distance" in fit:
-        # An independent fit of the real escape orbit: its C3 = GM (e - 1) / q (the fit's own GM).
-        gm = fit.get("gm_earth", {}).get("value", BODIES["earth"].gm_km3_s2)
-        c3_fit = gm * (fit["eccentricity"]["value"] - 1.0) / fit["perigee_distance"]["value"]
+    if m.raw.get("escape_orbit_fit"):
+        fit = escape_fit(m.key)  # an independent fit of the real escape orbit (the mission file's)
+        c3_fit = fit["c3_km2s2"]
         lambert_note = (f"an independent fit of the real escape orbit gives C3 {c3_fit:.3f} km2/s2 "
-                        f"[{', '.join(fit['eccentricity'].get('source', []))}]: the real cruise flew a deep-space "
-                        "manoeuvre, this ballistic arc does not")
+                        f"[{', '.join(fit['source'])}]: the real cruise flew a deep-space manoeuvre, this "
+                        "ballistic arc does not")
         if abs(c3_fit - lambert_out["c3_km2s2"]) > 0.05 * c3_fit:
             differences.append(f"launch C3 {lambert_out['c3_km2s2']:.3f} (ballistic arc): {lambert_note}")
 
@@ -493,11 +492,10 @@ def _burn_check(m: Mission, ev, dv_model_kms: float) -> dict:
               or (m.spacecraft.get("main_engine_thrust", {}).get("value") if ev.kind in ("dsm", "tcm") else None))
     if minutes is None or not mass or not thrust:
         return {}
-    ve_kms = ASSUMED_ISP_S * 9.80665e-3
-    burnt = float(thrust) * minutes * 60.0 / (ASSUMED_ISP_S * 9.80665)  # kg of propellant
-    if burnt >= float(mass):
+    try:
+        implied, _ = burn_dv(float(thrust), minutes * 60.0, float(mass), ASSUMED_ISP_S)
+    except TianwenError:  # a burn longer than the propellant allows: no comparison to make
         return {}
-    implied = ve_kms * math.log(float(mass) / (float(mass) - burnt))
     out = {"published_burn_s": round(minutes * 60.0, 1), "burn_implied_dv_kms": round(implied, 4)}
     bound = ev.quantities["burn_duration"].get("bound")
     if not 0.5 * implied <= dv_model_kms <= 2.0 * implied:

@@ -37,7 +37,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .bodies import DAY_S, GM_SUN
+from .arrival import burn_dv  # noqa: F401 (part of this module's API)
 from .errors import TianwenError
+from .missions import escape_fit  # noqa: F401 (part of this module's API)
 from .time import Epoch, epoch as _epoch
 
 G0_KMS2 = 9.80665e-3
@@ -62,15 +64,6 @@ class Burn:
                 "duration_s": self.duration_s, "mass_before_kg": round(self.mass_before_kg, 1),
                 "propellant_kg": round(self.propellant_kg, 1), "dv_kms": round(self.dv_kms, 5),
                 "source": self.source}
-
-
-def burn_dv(thrust_n: float, duration_s: float, mass_kg: float, isp_s: float) -> tuple[float, float]:
-    """(Δv km/s, propellant kg) of a constant-thrust burn of ``duration_s`` from ``mass_kg`` (rocket equation)."""
-    mdot = float(thrust_n) / (float(isp_s) * G0_KMS2 * 1000.0)
-    used = mdot * float(duration_s)
-    if not 0.0 <= used < mass_kg:
-        raise TianwenError(f"a {duration_s} s burn at {thrust_n} N would use {used:.0f} kg of {mass_kg:.0f} kg")
-    return float(isp_s) * G0_KMS2 * math.log(mass_kg / (mass_kg - used)), used
 
 
 @dataclass
@@ -102,23 +95,6 @@ class DSMReconstruction:
                                       "(480 s, a published lower bound; Isp assumed)"},
                 "capture": self.capture, "distances": self.distances, "orbit_phases": self.phases,
                 "assumptions": self.assumptions}
-
-
-def escape_fit(name: str = "tianwen-1") -> dict:
-    """The independently fitted escape hyperbola of the mission file: C3 = GM (e - 1) / q, and the outgoing
-    asymptote's DLA/RLA (J2000 equator) from the elements (true anomaly at infinity acos(-1/e))."""
-    from .missions import load_mission
-
-    raw = load_mission(name).raw.get("escape_orbit_fit")
-    if raw is None:
-        raise TianwenError(f"mission {name!r} has no [escape_orbit_fit] in its file")
-    q, e = raw["perigee_distance"]["value"], raw["eccentricity"]["value"]
-    inc, node, argp = (math.radians(raw[k]["value"]) for k in ("inclination", "ascending_node", "argument_of_perigee"))
-    u = argp + math.acos(-1.0 / e)
-    dla = math.degrees(math.asin(math.sin(inc) * math.sin(u)))
-    rla = (math.degrees(node + math.atan2(math.cos(inc) * math.sin(u), math.cos(u)))) % 360.0
-    return {"c3_km2s2": raw["gm_earth"]["value"] * (e - 1.0) / q, "dla_deg": dla, "rla_deg": rla,
-            "source": list(raw["eccentricity"]["source"])}
 
 
 def _burns(m, isp_s: float) -> tuple[list[Burn], float, list[str]]:
