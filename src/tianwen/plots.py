@@ -1,6 +1,6 @@
-"""Figures and files from a porkchop ``xarray.Dataset``: PNG/SVG (matplotlib), interactive HTML (plotly),
-NetCDF and CSV; the mission-history timeline (:mod:`tianwen.plots_history`) and a reconstructed cruise
-(:mod:`tianwen.plots_mission`) are exported from here too.
+"""Figures and files from a porkchop (a :class:`tianwen.porkchop.Grid` or its ``xarray.Dataset``): PNG/SVG
+(matplotlib), interactive HTML (plotly), NetCDF and CSV; the mission-history timeline (:mod:`tianwen.plots_history`)
+and a reconstructed cruise (:mod:`tianwen.plots_mission`) are exported from here too.
 
 The porkchop follows the NASA Mars mission-opportunity handbooks (NASA/TM-1998-208533, NASA/TM-2010-216764): launch
 energy C3 as labelled contour lines at round values over light filled bands, arrival v-infinity and time-of-flight
@@ -103,13 +103,13 @@ def _launch_days(launch_days):
         raise TianwenError(f"launch_days: {first!r} is not a date; give datetime64 values or launch-period days")
 
 
-def _missions_in(ds):
+def _missions_in(g):
     """Catalogued missions launched near the grid's departure span (:func:`tianwen.missions.launched_between`),
     as (name, launch, arrival or None) in numpy datetime64 for the overlay."""
     from .missions import OVERLAY_MARGIN_DAYS, launched_between
 
     rows = []
-    for m in launched_between(ds.departure.values[0], ds.departure.values[-1], margin_days=OVERLAY_MARGIN_DAYS):
+    for m in launched_between(g.departure[0], g.departure[-1], margin_days=OVERLAY_MARGIN_DAYS):
         arrival = np.datetime64(m.arrival[:19]) if m.arrival else None
         rows.append((m.short_name, np.datetime64(m.launch[:19]), arrival))
     return rows
@@ -144,14 +144,14 @@ def porkchop_figure(ds, *, missions: bool = False, label: str | None = None, dla
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
-    from .porkchop import minima
+    from .porkchop import Grid, minima
 
-    x = ds.departure.values
-    y = ds.arrival.values
-    c3 = ds.c3.values.T
+    ds = Grid.of(ds)  # plain arrays: a Dataset is read, never built (xarray is slow to import)
+    x, y = ds.departure, ds.arrival
+    c3 = ds["c3"].T
     levels = c3_levels(c3)
     shown = np.isfinite(c3) & (c3 <= levels[-1])
-    lined = shown & ~type_boundary(ds.transfer_type.values.T)
+    lined = shown & ~type_boundary(ds["transfer_type"].T)
     masked = lambda v: np.where(lined, v, np.nan)  # noqa: E731 (lines where C3 is drawn, off the Type I/II ridge)
     fig = new_figure(figsize=(10, 8.6), dpi=150, layout="constrained")
     ax = fig.add_subplot()
@@ -164,20 +164,20 @@ def porkchop_figure(ds, *, missions: bool = False, label: str | None = None, dla
     fixed, movable = [], []
     c3_lines = ax.contour(x, y, masked(c3), levels=levels, **LINE_STYLES["c3"])
     fixed += ax.clabel(c3_lines, fmt="%g", fontsize=7, inline=False)
-    vinf = masked(ds.vinf_arr.values.T)
+    vinf = masked(ds["vinf_arr"].T)
     vl = _round_levels(vinf, 0.5, 9)
     if vl.size:
         cs = ax.contour(x, y, vinf, levels=vl, **LINE_STYLES["vinf_arr"])
         movable += ax.clabel(cs, fmt=lambda v: f"{v:g} km/s", fontsize=6.5, inline=False, colors="#b2182b")
-    tof = masked(ds.tof.values.T)
+    tof = masked(ds["tof"].T)
     tl = _round_levels(tof, 50.0, 12, start=50.0)
     if tl.size:
         ct = ax.contour(x, y, tof, levels=tl, **LINE_STYLES["tof"])
         movable += ax.clabel(ct, fmt=lambda v: f"{v:g} d", fontsize=6.5, inline=False, colors="0.2")
     if dla:
-        dl = _round_levels(masked(ds.dla.values.T), 10.0, 19)
+        dl = _round_levels(masked(ds["dla"].T), 10.0, 19)
         if dl.size:
-            cd = ax.contour(x, y, masked(ds.dla.values.T), levels=dl, **LINE_STYLES["dla"])
+            cd = ax.contour(x, y, masked(ds["dla"].T), levels=dl, **LINE_STYLES["dla"])
             movable += ax.clabel(cd, fmt=lambda v: f"{v:g}°", fontsize=6.5, inline=False, colors="#2166ac")
     for t in fixed + movable:  # a light box hides the line under a label that stays on it
         t.set_bbox(dict(boxstyle="square,pad=0.1", fc="white", ec="none", alpha=0.75))
@@ -251,17 +251,18 @@ def porkchop_plotly(ds, *, missions: bool = False, label: str | None = None, dla
     variable by its human name and units. Write it with :func:`save_porkchop` (plotly.js loaded once)."""
     import plotly.graph_objects as go
 
-    from .porkchop import VARIABLES, minima
+    from .porkchop import VARIABLES, Grid, minima
 
-    names = [k for k in VARIABLES if k in ds and k != "status"]  # the vocabulary's order
-    c3 = ds.c3.values.T
+    ds = Grid.of(ds)
+    names = [k for k in VARIABLES if k in ds.data and k != "status"]  # the vocabulary's order
+    c3 = ds["c3"].T
     levels = c3_levels(c3)
     shown = np.isfinite(c3) & (c3 <= levels[-1])
-    custom = np.stack([np.where(shown, ds[k].values.T, np.nan).astype(np.float32) for k in names], axis=-1)
+    custom = np.stack([np.where(shown, ds[k].T, np.nan).astype(np.float32) for k in names], axis=-1)
     hover = "launch %{x|%Y-%m-%d}<br>arrival %{y|%Y-%m-%d}<br>" + "<br>".join(
         f"{VARIABLES[k].label} %{{customdata[{i}]:.{min(VARIABLES[k].decimals, 3)}f}}" for i, k in enumerate(names)
     ) + "<extra></extra>"
-    x, y = ds.departure.values, ds.arrival.values
+    x, y = ds.departure, ds.arrival
     f32 = lambda v: np.where(shown, v, np.nan).astype(np.float32)  # noqa: E731 (display precision, at the edge)
     fig = go.Figure(go.Contour(
         x=x, y=y, z=f32(c3), customdata=custom, hovertemplate=hover, colorscale="Viridis", reversescale=True,
@@ -271,7 +272,7 @@ def porkchop_plotly(ds, *, missions: bool = False, label: str | None = None, dla
         colorbar=dict(title="C3 (km²/s²)", dtick=2.0), name="C3 (km²/s²)"))
 
     def lines(var, step, count, colour, dash, unit, start=None):
-        z = f32(ds[var].values.T)
+        z = f32(ds[var].T)
         lv = _round_levels(z.astype(float), step, count, start)
         if lv.size:
             fig.add_trace(go.Contour(
@@ -345,9 +346,15 @@ def porkchop_csv(ds):
     return pd.DataFrame(out)
 
 
+def _dataset(grid):
+    """The xarray Dataset of a porkchop (:class:`tianwen.porkchop.Grid` or Dataset): files need it, figures do not."""
+    return grid if hasattr(grid, "data_vars") else grid.to_dataset()
+
+
 def save_porkchop(ds, path, *, missions: bool = False, label: str | None = None, dla: bool = False, today=None,
                   launch_days=None, plotlyjs: str = "auto") -> str:
-    """Write the porkchop to ``path``; the format follows the suffix (.png .svg .html .nc .csv).
+    """Write the porkchop (a :class:`tianwen.porkchop.Grid` or its Dataset) to ``path``; the format follows the
+    suffix (.png .svg .html .nc .csv).
 
     ``dla``, ``today``, ``launch_days``, ``missions``, ``label``: see :func:`porkchop_figure`. ``.csv`` holds only
     the solved cells, units in the column names (:func:`porkchop_csv`). ``.html``: ``plotlyjs`` ("auto",
@@ -361,7 +368,7 @@ def save_porkchop(ds, path, *, missions: bool = False, label: str | None = None,
         elif ext == ".html":
             plotly_page(porkchop_plotly(ds, **opts), path, tmp, plotlyjs)
         elif ext == ".nc":
-            ds.to_netcdf(tmp)
+            _dataset(ds).to_netcdf(tmp)
         else:
-            porkchop_csv(ds).to_csv(tmp, index=False)
+            porkchop_csv(_dataset(ds)).to_csv(tmp, index=False)
     return str(path)

@@ -82,6 +82,10 @@ VARIABLES: dict[str, Variable] = {v.name: v for v in (
     Variable("dv_arrive", "km/s", "impulsive capture burn at periapsis of the capture orbit", "dv_arrive_kms", 5,
              "capture Δv (km/s)"),
     Variable("dv_total", "km/s", "dv_depart + dv_arrive", "dv_total_kms", 5, "total Δv (km/s)"),
+    Variable("entry_speed", "km/s", "inertial speed at the target's entry interface (tianwen.returns)",
+             "entry_speed_kms", 5, "entry speed (km/s)"),
+    Variable("entry_ok", "1", "1 = entry speed within the cap max_entry_kms (attrs), 0 = above it",
+             "entry_ok", 0, "entry speed within cap"),
 )}
 
 
@@ -344,6 +348,15 @@ class Grid:
     @property
     def shape(self) -> tuple[int, int]:
         return (self.departure.size, self.arrival.size)
+
+    @classmethod
+    def of(cls, grid) -> "Grid":
+        """``grid`` itself if it is a Grid; a Grid over the arrays of a porkchop Dataset otherwise (no copy)."""
+        if not hasattr(grid, "data_vars"):
+            return grid
+        scale = str(grid["departure"].attrs.get("time_scale", "utc")).lower()
+        return cls({k: grid[k].values for k in grid.data_vars}, grid["departure"].values, grid["arrival"].values,
+                   scale, dict(grid.attrs))
 
     def to_dataset(self):
         import xarray as xr

@@ -79,7 +79,7 @@ def porkchop(
         if out:
             from ..plots import save_porkchop
 
-            save_porkchop(grid.to_dataset(), out, missions=missions, label=label, dla=dla)
+            save_porkchop(grid, out, missions=missions, label=label, dla=dla)
         attrs = grid.attrs
         if as_json:
             typer.echo(json.dumps({"origin": attrs["origin"], "target": attrs["target"],
