@@ -142,6 +142,26 @@ class ReturnGrid:
         extra = {"departure_dv": self.departure_dv_kms, "entry_speed": self.entry_speed_kms}
         return extra[name] if name in extra else self.grid[name]
 
+    @property
+    def attrs(self) -> dict:
+        return self.grid.attrs
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.grid.shape
+
+    def to_dataset(self):
+        """The porkchop's ``xarray.Dataset`` (:meth:`tianwen.porkchop.Grid.to_dataset`) with the return
+        variables ``dv_depart`` (the burn from the Mars orbit), ``entry_speed`` and, under a cap, ``entry_ok``;
+        the orbit, the interface altitude and the cap are attributes. It saves to NetCDF and CSV as any porkchop
+        (:func:`tianwen.plots.save_porkchop`) and plots as a return (:func:`tianwen.plots_roundtrip.save_return_porkchop`)."""
+        ds = self.grid.to_dataset()
+        ds["dv_depart"].attrs["long_name"] = (
+            f"impulsive departure burn at periapsis of the {self.attrs['origin']} orbit (periapsis radius "
+            f"{self.periapsis_radius_km:g} km, apoapsis radius {self.apoapsis_radius_km:g} km) onto the departure "
+            "hyperbola")
+        return ds
+
 
 def return_grid(departure, arrival, *, periapsis_radius_km=DEFAULT_MARS_ORBIT_RADIUS_KM, apoapsis_radius_km=None,
                 entry_alt_km=DEFAULT_ENTRY_ALT_KM, max_entry_kms=None, step_days: float | None = 1.0, n=None,
@@ -161,10 +181,87 @@ def return_grid(departure, arrival, *, periapsis_radius_km=DEFAULT_MARS_ORBIT_RA
     dv = hyperbolic_dv(grid["vinf_dep"], ob.gm_km3_s2, rp, ra)
     ve = entry_speed(grid["vinf_arr"], entry_alt_km, body=tb)
     ok = np.isfinite(dv) & np.isfinite(ve)
+    grid.data["dv_depart"] = dv
+    grid.data["entry_speed"] = ve
+    grid.attrs.update(departure_orbit_periapsis_radius_km=rp, departure_orbit_apoapsis_radius_km=ra,
+                      entry_alt_km=float(entry_alt_km))
     if vcap is not None:
-        ok &= grid["vinf_arr"] <= vcap
+        with np.errstate(invalid="ignore"):
+            ok &= grid["vinf_arr"] <= vcap
+        grid.data["entry_ok"] = ok.astype(np.int8)
+        grid.attrs["max_entry_kms"] = float(max_entry_kms)
     return ReturnGrid(grid, dv, ve, ok, rp, ra, float(entry_alt_km), None if max_entry_kms is None
                       else float(max_entry_kms))
+
+
+@dataclass(frozen=True)
+class ReturnMinimum:
+    """The least-departure-Δv cell of one transfer type in a return porkchop, under its entry-speed cap if it
+    has one; full precision. Epochs are the grid's coordinates (``numpy.datetime64``, grid time scale)."""
+
+    type: str
+    i: int
+    j: int
+    departure: np.datetime64
+    arrival: np.datetime64
+    tof_days: float
+    c3_km2s2: float
+    vinf_dep_kms: float
+    dla_deg: float
+    rla_deg: float
+    vinf_arr_kms: float
+    departure_dv_kms: float
+    entry_speed_kms: float
+
+
+def return_minima(grid) -> list[ReturnMinimum]:
+    """The Type I and Type II least-departure-Δv cells of a return porkchop (a :class:`ReturnGrid` or its
+    Dataset), among the cells that meet its entry-speed cap. With N revolutions the types are the N-revolution
+    ones. A cap that no cell meets is refused, naming the lowest entry speed of the grid."""
+    is_ds = hasattr(grid, "data_vars")
+    if is_ds:
+        names = set(grid.data_vars)
+        if not {"dv_depart", "entry_speed"} <= names:
+            raise TianwenError("return_minima needs a return porkchop (tianwen.returns.return_grid), with "
+                               "dv_depart and entry_speed")
+        get = lambda k: np.asarray(grid[k].values)  # noqa: E731
+        dep, arr = np.asarray(grid["departure"].values), np.asarray(grid["arrival"].values)
+        ok = get("entry_ok") != 0 if "entry_ok" in names else np.isfinite(get("dv_depart"))
+    else:
+        get = grid.grid.__getitem__
+        dep, arr = grid.departure, grid.arrival
+        ok = grid.feasible
+    dv, ve = get("dv_depart"), get("entry_speed")
+    cap = grid.attrs.get("max_entry_kms")
+    if not (ok & np.isfinite(dv)).any():
+        solved = np.isfinite(ve) & np.isfinite(dv)
+        if cap is None or not solved.any():
+            raise TianwenError("the return porkchop has no solved cell; widen the departure or arrival window")
+        i, j = np.unravel_index(int(np.argmin(np.where(solved, ve, np.inf))), ve.shape)
+        raise TianwenError(f"max_entry_kms={cap:g}: no cell of the return porkchop meets it; the lowest entry "
+                           f"speed there is {float(ve[i, j]):.3f} km/s (departure {str(dep[i])[:10]}, arrival "
+                           f"{str(arr[j])[:10]}); the closest feasible value is "
+                           f"max_entry_kms={math.ceil(float(ve[i, j]) * 1000) / 1000:.3f}")
+    ttype = get("transfer_type")
+    base = 2 * int(grid.attrs.get("revs", 0))
+    out = []
+    for t, name in ((1, "I"), (2, "II")):
+        key = np.where(ok & (ttype == base + t), dv, np.nan)
+        if not np.isfinite(key).any():
+            continue
+        i, j = np.unravel_index(int(np.nanargmin(key)), key.shape)
+        f = lambda k: float(get(k)[i, j])  # noqa: E731
+        out.append(ReturnMinimum(name, int(i), int(j), dep[i], arr[j], f("tof"), f("c3"), f("vinf_dep"), f("dla"),
+                                 f("rla"), f("vinf_arr"), f("dv_depart"), f("entry_speed")))
+    return out
+
+
+def return_quantities(vinf_dep_kms, vinf_arr_kms, *, periapsis_radius_km=DEFAULT_MARS_ORBIT_RADIUS_KM,
+                      apoapsis_radius_km=None, entry_alt_km=DEFAULT_ENTRY_ALT_KM, origin="mars", target="earth"):
+    """The departure burn from the orbit (``rp``, ``ra``) at ``origin`` and the entry speed at ``entry_alt_km``
+    at ``target``, for departure and arrival v-infinities (km/s, arrays broadcast): ``(dv_kms, entry_kms)``."""
+    return (departure_dv(vinf_dep_kms, periapsis_radius_km, apoapsis_radius_km, body=origin),
+            entry_speed(vinf_arr_kms, entry_alt_km, body=target))
 
 
 @dataclass(frozen=True)
