@@ -23,6 +23,9 @@ route                       what it answers
 ``POST /api/mission/oem``   its cruise as a CCSDS OEM 2.0 file
 ``POST /api/geometry``      tracking geometry: range, light time, conjunctions, passes
 ``GET  /api/stations``      the ground stations the geometry view knows
+``POST /api/return``        Mars-to-Earth porkchop of an opportunity (:func:`tianwen.returns.return_grid`)
+``POST /api/roundtrip``     Earth–Mars–Earth round trip (:func:`tianwen.roundtrip.roundtrip`)
+``POST /api/navigation``    station sets compared at Mars arrival (:func:`tianwen.navigation.compare_stations`)
 ==========================  ===========================================================================
 
 Status codes: 200; 400 malformed JSON, or a Host header this server does not answer to; 413 body too large;
@@ -425,6 +428,33 @@ def create_app(limits: Limits | None = None, *, pool: Pool | None = None, allowe
         """Tracking geometry (issue 7): range, light time, range rate and Sun–Earth–target angle over a span,
         solar conjunctions, and elevation/azimuth and passes from a station."""
         return await compute(request, "geometry", body.model_dump(mode="json"))
+
+    @app.post("/api/return", responses=_ERRORS, tags=["design"])
+    async def return_porkchop(request: Request, body: m.ReturnRequest, format: Optional[m.GridFormat] = None):
+        """Mars-to-Earth porkchop of an opportunity (:func:`tianwen.returns.return_grid`): every porkchop
+        variable, with the departure burn from the Mars orbit (``dv_depart``), the Earth entry speed
+        (``entry_speed``) and, under a cap, ``entry_ok``, indexed [departure][arrival], compact or
+        plain JSON as ``/api/porkchop``; and the opportunity's least-Δv leg of each type
+        (:func:`tianwen.returns.return_opportunities`) in ``legs``, or in ``legs_note`` why there is none."""
+        if format is None:
+            accept = request.headers.get("accept", "")
+            format = "json" if "application/json" in accept and COMPACT_MEDIA_TYPE not in accept else "compact"
+        return await compute(request, "compute_return.return_porkchop", dict(body.model_dump(mode="json"),
+                                                                             format=format))
+
+    @app.post("/api/roundtrip", responses=_ERRORS, tags=["design"])
+    async def roundtrip(request: Request, body: m.RoundTripRequest) -> dict:
+        """The best Earth–Mars–Earth round trip of an opportunity (:func:`tianwen.roundtrip.roundtrip`): the
+        outbound leg, the stay and the return leg chosen together, as ``tianwen roundtrip --json``. Constraints no
+        trip meets are a 422 naming the closest feasible value."""
+        return await compute(request, "compute_return.roundtrip", body.model_dump(mode="json"))
+
+    @app.post("/api/navigation", responses=_ERRORS, tags=["tracking"])
+    async def navigation(request: Request, body: m.NavigationRequest) -> dict:
+        """B-plane 1-sigma ellipse and periapsis-altitude uncertainty at Mars for each station set
+        (:func:`tianwen.navigation.compare_stations`, as ``tianwen navigation --json``). Seconds of computation;
+        the answer is cached."""
+        return await compute(request, "compute_navigation.navigation", body.model_dump(mode="json"))
 
     @app.get("/api/stations", responses=_ERRORS, tags=["tracking"])
     async def stations(request: Request) -> list[dict]:

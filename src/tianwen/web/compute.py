@@ -44,7 +44,7 @@ COMPACT_MEDIA_TYPE = "application/vnd.tianwen.porkchop+json"
 # ---------------------------------------------------------------------------------------------------------
 
 
-def _finite(x, decimals: int | None = None):
+def finite(x, decimals: int | None = None):
     """A float for JSON: None for NaN/inf, rounded when asked."""
     x = float(x)
     if not math.isfinite(x):
@@ -52,7 +52,7 @@ def _finite(x, decimals: int | None = None):
     return round(x, decimals) if decimals is not None else x
 
 
-def _array(a: np.ndarray, decimals: int | None = None) -> list:
+def array_json(a: np.ndarray, decimals: int | None = None) -> list:
     """Nested lists of floats with None where not finite (JSON has no NaN)."""
     a = np.asarray(a, dtype=float)
     if decimals is not None:
@@ -64,7 +64,7 @@ def _array(a: np.ndarray, decimals: int | None = None) -> list:
     return obj.tolist()
 
 
-def _iso(values: np.ndarray) -> list[str]:
+def iso_utc(values: np.ndarray) -> list[str]:
     """datetime64 (UTC) -> ISO strings with a trailing Z, to the second (to the millisecond if needed)."""
     v = np.asarray(values).astype("datetime64[ms]")
     unit = "s" if np.all(v.astype("int64") % 1000 == 0) else "ms"
@@ -136,7 +136,7 @@ def decode_compact(var: dict, shape) -> np.ndarray:
 # ---------------------------------------------------------------------------------------------------------
 
 
-def _check_window(a, b, what: str, limits: dict) -> None:
+def check_window(a, b, what: str, limits: dict) -> None:
     """Refuse windows longer than the server allows (before any grid is built)."""
     from ..time import epoch
 
@@ -163,23 +163,48 @@ def _windows_of(params: dict) -> tuple[str, str, tuple, tuple, str | None]:
             (params["arrival"]["start"], params["arrival"]["end"]), None)
 
 
+def check_grid(dep, arr, step_days, n, limits: dict) -> None:
+    """Refuse a grid over the server's limits (window lengths, ``max_cells``) before any cell is computed."""
+    from ..porkchop import grid_shape
+
+    nd, na = grid_shape(dep, arr, step_days=None if n is not None else step_days, n=n)
+    check_window(*dep, "departure", limits)
+    check_window(*arr, "arrival", limits)
+    cap = int(limits["max_cells"])
+    if nd * na > cap:
+        need = step_days * math.sqrt(nd * na / cap) if n is None else None
+        hint = f"use a step of at least {math.ceil(need * 10) / 10:g} days" if need else "ask for fewer points"
+        raise TianwenError(f"grid of {nd} x {na} = {nd * na:,} cells is over this server's limit of {cap:,} cells; "
+                           f"{hint} or narrow the windows")
+
+
+def encode_variables(data, vocabulary: dict, compact: bool) -> dict:
+    """Each grid variable of ``data`` (name -> array [departure][arrival]) with its units, long name, label and
+    decimals from ``vocabulary`` (:data:`tianwen.porkchop.VARIABLES` or another of :class:`~tianwen.porkchop.
+    Variable`), in the compact encoding or as nested lists rounded to its decimals."""
+    variables = {}
+    for k, values in data.items():
+        var = vocabulary[k]
+        v = {"units": var.units, "long_name": var.long_name, "label": var.label, "decimals": var.decimals}
+        values = np.asarray(values)
+        if compact:
+            v.update(encode_compact(values, var.decimals))
+        else:
+            v["values"] = values.tolist() if values.dtype.kind in "iub" else array_json(values, var.decimals)
+        variables[k] = v
+    return variables
+
+
 def _grid(params: dict, limits: dict):
     """The library's porkchop grid (:func:`tianwen.porkchop.porkchop_grid`) for a request, after the server's
     limits: ``(grid, origin, target, departure window, arrival window, opportunity label)``."""
-    from ..porkchop import BYTES_PER_CELL, grid_shape, porkchop_grid
+    from ..porkchop import BYTES_PER_CELL, porkchop_grid
 
     origin, target, dep, arr, label = _windows_of(params)
     step = params.get("step_days", 1.0)
     n = None if params.get("n") is None else tuple(params["n"])
-    nd, na = grid_shape(dep, arr, step_days=None if n is not None else step, n=n)
-    _check_window(*dep, "departure", limits)
-    _check_window(*arr, "arrival", limits)
+    check_grid(dep, arr, step, n, limits)
     cap = int(limits["max_cells"])
-    if nd * na > cap:
-        need = step * math.sqrt(nd * na / cap) if n is None else None
-        hint = f"use a step of at least {math.ceil(need * 10) / 10:g} days" if need else "ask for fewer points"
-        raise TianwenError(f"grid of {nd} x {na} = {nd * na:,} cells is over this server's limit of {cap:,} cells; "
-                           f"{hint} or narrow the windows")
     capture = params.get("capture")
     grid = porkchop_grid(dep, arr, step_days=None if n is not None else step, n=n, origin=origin, target=target,
                          revs=params.get("revs", 0), prograde=params.get("prograde", True),
@@ -260,17 +285,7 @@ def porkchop(params: dict, limits: dict) -> tuple[str, dict] | dict:
 
     grid, origin, target, dep, arr, label = _grid(params, limits)
     compact = params.get("format", "compact") == "compact"
-    names = list(grid.data)
-    variables = {}
-    for k in names:
-        var = VARIABLES[k]
-        v = {"units": var.units, "long_name": var.long_name, "label": var.label, "decimals": var.decimals}
-        values = grid[k]
-        if compact:
-            v.update(encode_compact(values, var.decimals))
-        else:
-            v["values"] = values.tolist() if values.dtype.kind in "iu" else _array(values, var.decimals)
-        variables[k] = v
+    variables = encode_variables(grid.data, VARIABLES, compact)
     rows = []
     if origin in ("earth", "emb") and target == "mars":
         rows = [{"name": m.short_name, "launch": m.launch, "arrival": m.arrival, "outcome": m.outcome}
@@ -279,7 +294,7 @@ def porkchop(params: dict, limits: dict) -> tuple[str, dict] | dict:
         "origin": grid.attrs["origin"], "target": grid.attrs["target"], "ephemeris": grid.attrs["ephemeris"],
         "opportunity": label, "departure_window": list(dep), "arrival_window": list(arr),
         "time_scale": grid.scale.upper(), "shape": list(grid.shape),
-        "departure": _iso(grid.departure), "arrival": _iso(grid.arrival),
+        "departure": iso_utc(grid.departure), "arrival": iso_utc(grid.arrival),
         "encoding": "compact" if compact else "json",
         "variables": variables, "minima": [_minimum(m) for m in minima(grid)], "missions": rows,
         "attrs": {k: (v.item() if hasattr(v, "item") else v) for k, v in grid.attrs.items()},
@@ -289,7 +304,7 @@ def porkchop(params: dict, limits: dict) -> tuple[str, dict] | dict:
 
 def _minimum(m) -> dict:
     """A :class:`tianwen.porkchop.Minimum` for JSON, rounded as the CLI prints it."""
-    return {"type": m.type, "departure": _iso([m.departure])[0], "arrival": _iso([m.arrival])[0], "i": m.i, "j": m.j,
+    return {"type": m.type, "departure": iso_utc([m.departure])[0], "arrival": iso_utc([m.arrival])[0], "i": m.i, "j": m.j,
             "tof_days": round(m.tof_days, 2), "c3_km2s2": round(m.c3_km2s2, 3),
             "vinf_arr_kms": round(m.vinf_arr_kms, 4), "dla_deg": round(m.dla_deg, 2), "rla_deg": round(m.rla_deg, 2)}
 
@@ -332,7 +347,7 @@ def transfer(params: dict, limits: dict) -> dict:
     numbers = {}
     for name, value in t.values().items():
         var = VARIABLES[name]
-        numbers[var.json_name] = {"value": int(value) if var.decimals == 0 else _finite(value), "units": var.units,
+        numbers[var.json_name] = {"value": int(value) if var.decimals == 0 else finite(value), "units": var.units,
                                   "long_name": var.long_name, "label": var.label}
     vec = lambda x: [float(y) for y in (rot @ np.asarray(x, dtype=float))]  # noqa: E731
     return {
@@ -478,7 +493,7 @@ def mission(params: dict, limits: dict) -> dict:
 
     load_mission(params["name"])  # an unknown name is one line, before any computation
     rec = reconstruct(params["name"])
-    out = _jsonable(rec.as_json())
+    out = jsonable(rec.as_json())
     frame = params.get("frame", "ecliptic")
     rot = ICRF_TO_ECLIPTIC if frame == "ecliptic" else np.eye(3)
     tr = rec.trajectory
@@ -519,15 +534,15 @@ def mission_oem(params: dict, limits: dict) -> str:
                      step, [f"Reconstructed by tianwen from published events; {a}" for a in rec.assumptions])
 
 
-def _jsonable(x):
+def jsonable(x):
     if isinstance(x, dict):
-        return {str(k): _jsonable(v) for k, v in x.items()}
+        return {str(k): jsonable(v) for k, v in x.items()}
     if isinstance(x, (list, tuple)):
-        return [_jsonable(v) for v in x]
+        return [jsonable(v) for v in x]
     if isinstance(x, np.ndarray):
-        return _array(x) if x.dtype.kind == "f" else x.tolist()
+        return array_json(x) if x.dtype.kind == "f" else x.tolist()
     if isinstance(x, (float, np.floating)):
-        return _finite(x)
+        return finite(x)
     if isinstance(x, (np.integer,)):
         return int(x)
     if hasattr(x, "as_json"):
@@ -558,10 +573,10 @@ def geometry(params: dict, limits: dict) -> dict:
     site = station(params["station"]) if params.get("station") else None
     ds = track(params.get("target", "mars"), grid, site)
     out = {"target": ds.attrs.get("target"), "ephemeris": ds.attrs.get("ephemeris"),
-           "epochs_utc": _iso(ds.epoch.values), "attrs": _jsonable(dict(ds.attrs)), "variables": {}}
+           "epochs_utc": iso_utc(ds.epoch.values), "attrs": jsonable(dict(ds.attrs)), "variables": {}}
     for k in ds.data_vars:
         out["variables"][k] = {"units": ds[k].attrs.get("units", ""), "long_name": ds[k].attrs.get("long_name", ""),
-                               "values": _array(ds[k].values, 6)}
+                               "values": array_json(ds[k].values, 6)}
     threshold = float(params.get("conjunction_deg", CONJUNCTION_THRESHOLD_DEG))
     out["conjunctions"] = [c.as_json() for c in conjunctions(params.get("target", "mars"), a, b, threshold)]
     out["passes"] = []
@@ -593,7 +608,7 @@ def preload() -> None:
     import importlib
 
     for name in ("porkchop", "windows", "history", "missions", "reconstruct", "tracking", "oem", "propagate",
-                 "kepler"):
+                 "kepler", "returns", "roundtrip", "navigation"):
         importlib.import_module(f"tianwen.{name}")
 
 

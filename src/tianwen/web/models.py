@@ -168,6 +168,70 @@ class GeometryRequest(_Request):
     conjunction_deg: float = _float(3.0, gt=0, le=45, description="solar-conjunction threshold, Sun-Earth-target")
 
 
+class ReturnRequest(_Request):
+    """A Mars-to-Earth porkchop of an opportunity (tianwen.returns.return_grid): the departure burn from a Mars
+    orbit, the Earth arrival v-infinity and entry speed. Server limits as for the porkchop (GET /api/limits)."""
+
+    opportunity: Union[Year, Literal["next"]] = Field(
+        "next", description="the Mars-to-Earth opportunity whose minimum-C3 departure falls in this year, or 'next'",
+        examples=[2030])
+    step_days: float = _float(2.0, gt=0, le=60, description="grid step on both axes, days")
+    periapsis_radius_km: Optional[float] = _float(
+        None, gt=0, le=1e7, description="Mars orbit periapsis radius, km from the centre (default: the library's "
+                                        "400 km circular orbit, 3789.5)")
+    apoapsis_radius_km: Optional[float] = _float(None, gt=0, le=1e8, description="default: circular")
+    entry_alt_km: Optional[float] = _float(None, ge=0, lt=10_000, description="Earth entry interface altitude "
+                                                                             "(default 125 km)")
+    max_entry_kms: Optional[float] = _float(None, gt=0, le=100, description="entry-speed cap: cells above it are "
+                                                                           "infeasible")
+    ephemeris: Ephemeris = "de421"
+
+
+Family = Literal["conjunction", "opposition"]
+
+
+class RoundTripRequest(_Request):
+    """An Earth-Mars-Earth round trip of an Earth-to-Mars opportunity (tianwen.roundtrip.roundtrip): outbound,
+    stay and return chosen together under the constraints given."""
+
+    opportunity: Union[Year, Literal["next"]] = Field(
+        "next", description="the Earth-to-Mars opportunity (year of its minimum-C3 launch), or 'next'",
+        examples=[2028])
+    family: Family = Field("conjunction", description="conjunction class (long stay) or opposition class (short "
+                                                      "stay, direct legs: no Venus swing-by)")
+    stay_days: Optional[tuple[Annotated[float, Field(ge=0, le=5000, allow_inf_nan=False)],
+                              Annotated[float, Field(ge=0, le=5000, allow_inf_nan=False)]]] = Field(
+        None, description="(min, max) days at Mars; default: any stay reaching the conjunction-class return "
+                          "window, 30-90 days for opposition class")
+    max_c3_km2s2: Optional[float] = _float(None, gt=0, le=1000, description="launch energy cap, km^2/s^2")
+    max_entry_kms: Optional[float] = _float(None, gt=0, le=100, description="Earth entry-speed cap, km/s")
+    max_dv_kms: Optional[float] = _float(None, gt=0, le=100, description="cap on capture + Mars departure burns")
+    minimise: Literal["dv", "duration"] = "dv"
+    periapsis_radius_km: Optional[float] = _float(None, gt=0, le=1e7, description="Mars orbit periapsis radius, "
+                                                                                  "km from the centre")
+    apoapsis_radius_km: Optional[float] = _float(None, gt=0, le=1e8)
+    entry_alt_km: Optional[float] = _float(None, ge=0, lt=10_000)
+    step_days: float = _float(1.0, ge=0.5, le=10, description="grid step, days (finer grids are the CLI's)")
+    ephemeris: Ephemeris = "de421"
+
+
+StationName = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9 ._()'-]+$")]
+
+
+class NavigationRequest(_Request):
+    """Station sets compared at Mars arrival (tianwen.navigation.compare_stations): the base stations, with
+    delta-DOR, with the added stations, with both. Takes seconds; answers are cached."""
+
+    mission: Literal["tianwen-1"] = "tianwen-1"
+    stations: list[StationName] = Field(["kashi", "jiamusi"], min_length=1, max_length=8,
+                                        description="the base station set (GET /api/stations)")
+    add: list[StationName] = Field(["neuquen", "new-norcia", "cebreros", "malargue"], max_length=8,
+                                   description="stations added to the base set")
+    ddor: bool = Field(True, description="also compare with delta-DOR on every baseline")
+    start: Optional[DateStr] = Field(None, description="data arc start (default 2020-10-29)")
+    end: Optional[DateStr] = Field(None, description="data arc end (default 2021-02-03)")
+
+
 # -- responses (documentation and schema checks; the bodies are produced by tianwen.web.compute) ------------
 
 

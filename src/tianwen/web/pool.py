@@ -97,6 +97,17 @@ def _encode(value) -> tuple[str, bytes]:
     return media, json.dumps(value, allow_nan=False, separators=(",", ":")).encode()
 
 
+def compute_function(name: str):
+    """The compute function a route names: ``"porkchop"`` is :func:`tianwen.web.compute.porkchop`,
+    ``"compute_return.roundtrip"`` is :func:`tianwen.web.compute_return.roundtrip` (a module of this package)."""
+    import importlib
+
+    module, _, func = name.rpartition(".")
+    if module not in ("", "compute", "compute_return", "compute_navigation"):
+        raise ValueError(f"no compute module {module!r}")
+    return getattr(importlib.import_module(f"tianwen.web.{module or 'compute'}"), func)
+
+
 #: The compute process's program, run as ``python -I -c WORKER_CODE FD THREADS WARM``.
 WORKER_CODE = "from tianwen.web.pool import _worker_entry; _worker_entry()"
 
@@ -141,7 +152,7 @@ def _worker_main(conn, threads: int, warm: bool) -> None:  # pragma: no cover - 
         name, params, limits = msg
         t0 = time.perf_counter()
         try:
-            value = getattr(compute, name)(params, limits)
+            value = compute_function(name)(params, limits)
             media, body = _encode(value)
             # The compact grid is zlib inside already: gzip would only undo base64's third, for its time.
             gz = None if media == compute.COMPACT_MEDIA_TYPE else gzip.compress(body, 1 if len(body) > 2**20 else 3)
