@@ -34,13 +34,32 @@ def porkchop(
     capture_ra_km: Optional[float] = typer.Option(None, "--capture-ra-km", help="capture orbit apoapsis radius, km"),
     revs: int = typer.Option(0, help="complete revolutions of the transfer (multi-revolution Lambert)"),
     branch: str = typer.Option("left", help="left or right: which of the two N-revolution solutions"),
+    rp: Optional[float] = typer.Option(None, "--mars-orbit-rp-km", help="return (--origin mars --target earth): "
+                                       "periapsis radius of the Mars orbit left, km from the centre (default "
+                                       "3789.5: 400 km circular, an assumption)"),
+    ra: Optional[float] = typer.Option(None, "--mars-orbit-ra-km", help="return: apoapsis radius of that orbit, "
+                                       "km (default: circular)"),
+    entry_alt: float = typer.Option(125.0, "--entry-alt-km", help="return: Earth entry interface altitude, km"),
+    max_entry: Optional[float] = typer.Option(None, "--max-entry-kms", help="return: Earth entry speed cap, km/s "
+                                              "(cells above it are infeasible)"),
 ):
     """Porkchop plot of launch energy C3 and arrival v-infinity (default: the next Earth–Mars opportunity).
+
+    With --origin mars --target earth it is a return porkchop: the departure burn from a Mars orbit and the
+    Earth entry speed are added (grid variables dv_depart, entry_speed, entry_ok), the minima are the least
+    departure Δv under --max-entry-kms, and the PNG/SVG shows departure Δv and entry speed.
 
     \b
     Example:
       tianwen porkchop --opportunity 2028 --parking-alt-km 200 --capture-rp-km 3789 --capture-ra-km 60000
+      tianwen porkchop --origin mars --target earth --opportunity 2030 --max-entry-kms 12.2 --out back.png
     """
+    if origin.strip().lower() == "mars" and target.strip().lower() == "earth":
+        return _return_porkchop(opportunity, depart, arrive, step, ephemeris_name, out, as_json, scheduler, workers,
+                                revs, rp, ra, entry_alt, max_entry, parking_alt_km, capture_rp_km, missions, dla)
+    if rp is not None or ra is not None or max_entry is not None or entry_alt != 125.0:
+        fail("--mars-orbit-rp-km, --mars-orbit-ra-km, --entry-alt-km and --max-entry-kms are for a return "
+             "porkchop: give --origin mars --target earth")
 
     def go():
         from ..porkchop import minima, porkchop_grid
@@ -101,6 +120,78 @@ def porkchop(
 
     run(go)
 
+
+
+def _return_porkchop(opportunity, depart, arrive, step, ephemeris_name, out, as_json, scheduler, workers, revs, rp,
+                     ra, entry_alt, max_entry, parking_alt_km, capture_rp_km, missions, dla):
+    """`porkchop --origin mars --target earth`: :func:`tianwen.returns.return_grid` and its minima."""
+    from .roundtrip import with_flags
+
+    def go():
+        if parking_alt_km is not None or capture_rp_km is not None or missions or dla:
+            fail("a return porkchop takes the Mars orbit as --mars-orbit-rp-km/--mars-orbit-ra-km (not "
+                 "--parking-alt-km or --capture-*), and draws neither --missions nor --dla")
+        if out:
+            from ..files import check_output
+            from ..plots import FORMATS
+
+            check_output(out, FORMATS)
+        from ..returns import DEFAULT_MARS_ORBIT_RADIUS_KM, return_grid, return_minima
+        from ..windows import plot_window
+
+        if depart or arrive:
+            if not (depart and arrive):
+                fail("give both --depart and --arrive, or --opportunity")
+            dep, arr = split_range(depart, "--depart"), split_range(arrive, "--arrive")
+            label = None
+        else:
+            dep, arr, label = plot_window(opportunity or "next", origin="mars", target="earth",
+                                          ephemeris=ephemeris_name)
+        bar = progress_bar("porkchop", "cells", quiet=as_json)
+        try:
+            rg = with_flags(lambda: return_grid(
+                dep, arr, periapsis_radius_km=DEFAULT_MARS_ORBIT_RADIUS_KM if rp is None else rp,
+                apoapsis_radius_km=ra, entry_alt_km=entry_alt, max_entry_kms=max_entry, step_days=step,
+                ephemeris=ephemeris_name, revs=revs, progress=bar, scheduler=scheduler, workers=workers))
+        finally:
+            if bar is not None:
+                bar.close()
+        rows = [return_minimum_json(m) for m in with_flags(lambda: return_minima(rg))]
+        if out:
+            from ..plots_roundtrip import save_return_porkchop
+
+            save_return_porkchop(rg.to_dataset(), out, label=label)
+        a = rg.attrs
+        if as_json:
+            typer.echo(json.dumps({"origin": a["origin"], "target": a["target"], "ephemeris": a["ephemeris"],
+                                   "mars_orbit_rp_km": rg.periapsis_radius_km,
+                                   "mars_orbit_ra_km": rg.apoapsis_radius_km, "entry_alt_km": rg.entry_alt_km,
+                                   "max_entry_kms": rg.max_entry_kms, "minima": rows}))
+            return
+        nd, na = rg.shape
+        typer.echo(f"mars -> earth return ({a['ephemeris']}): {nd} x {na} cells, Mars departures "
+                   f"{str(rg.departure[0])[:10]}..{str(rg.departure[-1])[:10]}, Earth arrivals "
+                   f"{str(rg.arrival[0])[:10]}..{str(rg.arrival[-1])[:10]}; Mars orbit rp {rg.periapsis_radius_km:g}"
+                   f" km, ra {rg.apoapsis_radius_km:g} km; entry at {rg.entry_alt_km:g} km"
+                   + (f", capped at {rg.max_entry_kms:g} km/s" if rg.max_entry_kms is not None else ""))
+        for m in rows:
+            typer.echo(f"  Type {m['type']:<2} min departure dv {m['departure_dv_kms']:.3f} km/s (vinf "
+                       f"{m['vinf_dep_kms']:.3f})  leave Mars {m['launch']}  arrive {m['arrival']}  TOF "
+                       f"{m['tof_days']:5.0f} d  vinf_arr {m['vinf_arr_kms']:.3f} km/s  entry "
+                       f"{m['entry_speed_kms']:.3f} km/s")
+        if out:
+            typer.echo(f"wrote {out}")
+
+    run(go)
+
+
+def return_minimum_json(m) -> dict:
+    """A :class:`tianwen.returns.ReturnMinimum`, rounded for printing."""
+    return {"type": m.type, "minimizes": "dv_depart", "launch": str(m.departure)[:10],
+            "arrival": str(m.arrival)[:10], "tof_days": round(m.tof_days, 2), "c3_km2s2": round(m.c3_km2s2, 3),
+            "vinf_dep_kms": round(m.vinf_dep_kms, 4), "departure_dv_kms": round(m.departure_dv_kms, 4),
+            "vinf_arr_kms": round(m.vinf_arr_kms, 4), "entry_speed_kms": round(m.entry_speed_kms, 4),
+            "dla_deg": round(m.dla_deg, 2), "rla_deg": round(m.rla_deg, 2)}
 
 
 def minima_json(grid, by: str = "c3") -> list:

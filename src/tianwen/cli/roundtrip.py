@@ -29,8 +29,9 @@ def _flags(message: str) -> str:
     return message
 
 
-def _call(func):
-    """Run ``func``; a library error is re-raised with its parameter names spelled as this command's flags."""
+def with_flags(func):
+    """Run ``func``; a library error is re-raised with its parameter names spelled as the return commands' flags
+    (``porkchop``/``windows --origin mars`` use them too)."""
     from ..errors import TianwenError
 
     try:
@@ -83,12 +84,12 @@ def roundtrip(
             from ..plots_roundtrip import FORMATS
             from ..files import check_output
 
-            _call(lambda: check_output(out, FORMATS))
+            with_flags(lambda: check_output(out, FORMATS))
         from ..returns import DEFAULT_MARS_ORBIT_RADIUS_KM
         from ..roundtrip import roundtrip as solve
 
         periapsis = DEFAULT_MARS_ORBIT_RADIUS_KM if rp is None else rp
-        rt = _call(lambda: solve(opportunity, family=family, stay_days=_stay(stay_days),
+        rt = with_flags(lambda: solve(opportunity, family=family, stay_days=_stay(stay_days),
                                  periapsis_radius_km=periapsis, apoapsis_radius_km=ra, max_c3_km2s2=max_c3,
                                  max_entry_kms=max_entry, max_dv_kms=max_dv, entry_alt_km=entry_alt,
                                  minimise=minimise, step_days=step, ephemeris=ephemeris_name))
@@ -141,7 +142,7 @@ def returns(
     def go():
         from ..returns import DEFAULT_MARS_ORBIT_RADIUS_KM, return_opportunities
 
-        legs = _call(lambda: return_opportunities(
+        legs = with_flags(lambda: return_opportunities(
             year_from, year_to, periapsis_radius_km=DEFAULT_MARS_ORBIT_RADIUS_KM if rp is None else rp,
             apoapsis_radius_km=ra, entry_alt_km=entry_alt, max_entry_kms=max_entry, ephemeris=ephemeris_name))
         rows = [leg.as_json() for leg in legs]
@@ -179,7 +180,7 @@ def return_leg(
     def go():
         from ..returns import DEFAULT_MARS_ORBIT_RADIUS_KM, return_leg as leg_of
 
-        leg = _call(lambda: leg_of(depart, arrive, periapsis_radius_km=DEFAULT_MARS_ORBIT_RADIUS_KM if rp is None
+        leg = with_flags(lambda: leg_of(depart, arrive, periapsis_radius_km=DEFAULT_MARS_ORBIT_RADIUS_KM if rp is None
                                    else rp, apoapsis_radius_km=ra, entry_alt_km=entry_alt, ephemeris=ephemeris_name))
         d = leg.as_json(states=True)
         if as_json:
