@@ -24,8 +24,9 @@ Model (``docs/launch.md`` has the derivations and the comparison with real missi
   injection point); with ``ascent="direct"`` the injection (the hyperbola's perigee, ``nu_inf = acos(-1/e)``
   before ``S``) must lie ``direct_arc_deg`` downrange of the site.
 * **Launch period**: for each launch day (00:00 UTC) of the opportunity's porkchop, the arrival (within the
-  arrival constraint) of lowest C3 among those whose DLA the site can reach; the day is feasible when the
-  vehicle's capability at that C3, less the payload and margin, is not negative and the day has a window.
+  arrival constraint) on which the vehicle lifts most mass among those whose DLA the site can reach (the lowest
+  C3 for a curve in C3 alone; C3 and DLA for a table in both); the day is feasible when that capability, less
+  the payload and margin, is not negative and the day has a window.
 """
 
 from __future__ import annotations
@@ -72,9 +73,10 @@ class Vehicle:
     """A launch vehicle's Earth-escape performance: the mass it delivers at C3 (km^2/s^2), within a validity range.
 
     ``model`` is ``"poly"`` (``coefficients`` in increasing powers of C3), ``"table"`` (straight lines between the
-    published points ``c3_points_km2s2`` -> ``payload_points_kg``) or ``"orbit+kick"`` (``coefficients`` =
-    orbit mass kg, perigee and apogee altitudes km, the spacecraft engine's Isp s: the capability is the mass the
-    spacecraft keeps after its own impulsive perigee burn to C3).
+    published points ``c3_points_km2s2`` -> ``payload_points_kg``), ``"grid"`` (a published table in C3 and DLA:
+    ``payload_points_kg`` row by row, one row per ``dla_points_deg``, bilinear between the points) or
+    ``"orbit+kick"`` (``coefficients`` = orbit mass kg, perigee and apogee altitudes km, the spacecraft engine's
+    Isp s: the capability is the mass the spacecraft keeps after its own impulsive perigee burn to C3).
     """
 
     name: str
@@ -89,8 +91,25 @@ class Vehicle:
     how: str
     source: str
     source_date: str
+    dla_points_deg: tuple[float, ...] = ()
 
-    def _eval(self, c3: np.ndarray) -> np.ndarray:
+    def _grid(self) -> np.ndarray:
+        return np.asarray(self.payload_points_kg, dtype=float).reshape(len(self.dla_points_deg), -1)
+
+    def _eval(self, c3: np.ndarray, dla_deg=None) -> np.ndarray:
+        if self.model == "grid":  # straight lines in C3 along each DLA row, then in DLA between rows (bilinear);
+            # a point next to a table cell without capability (0 kg) has none: no blending into the gaps
+            g = self._grid()
+            rows = np.stack([np.interp(c3, self.c3_points_km2s2, r) for r in g], axis=-1)
+            live = np.stack([np.interp(c3, self.c3_points_km2s2, (r > 0).astype(float)) for r in g], axis=-1)
+            if dla_deg is not None:
+                dp = np.asarray(self.dla_points_deg)
+                d = np.broadcast_to(np.asarray(dla_deg, dtype=float), rows.shape[:-1])
+                k = np.clip(np.searchsorted(dp, d, side="right") - 1, 0, len(dp) - 2)[..., None]
+                t = ((d - dp[k[..., 0]]) / (dp[k[..., 0] + 1] - dp[k[..., 0]]))[..., None]
+                rows, live = ((1 - t) * np.take_along_axis(a, k, -1) + t * np.take_along_axis(a, k + 1, -1)
+                              for a in (rows, live))
+            return np.where(live > 1.0 - 1e-9, rows, 0.0).max(axis=-1)  # no DLA given: the most favourable one
         if self.model == "poly":
             return np.polynomial.polynomial.polyval(c3, np.asarray(self.coefficients))
         if self.model == "table":
@@ -106,10 +125,14 @@ class Vehicle:
         c3 = np.asarray(c3_km2s2, dtype=float)
         return (c3 >= self.c3_min_km2s2 - 1e-9) & (c3 <= self.c3_max_km2s2 + 1e-9)
 
-    def capability_kg(self, c3_km2s2, *, check: bool = True):
-        """Mass (kg) delivered at each C3 (array in, array out). Outside the validity range: a
-        :class:`TianwenError` naming the value (``check=True``), else NaN. Never extrapolated."""
+    def capability_kg(self, c3_km2s2, dla_deg=None, *, check: bool = True):
+        """Mass (kg) delivered at each C3 (array in, array out) and, for a ``grid`` vehicle, each DLA (deg; None:
+        the most favourable DLA; other models ignore it). Outside the validity range: a :class:`TianwenError`
+        naming the value (``check=True``), else NaN. Never extrapolated."""
         c3 = np.asarray(c3_km2s2, dtype=float)
+        d = None
+        if self.model == "grid" and dla_deg is not None:
+            c3, d = np.broadcast_arrays(c3, np.asarray(dla_deg, dtype=float))
         ok = self.in_range(c3)
         if check and not np.all(ok | np.isnan(c3)):
             bad = float(c3[~ok & ~np.isnan(c3)].flat[0])
@@ -117,18 +140,28 @@ class Vehicle:
                 f"C3 {bad:.3f} km^2/s^2 is outside the {self.name} performance curve's validity range "
                 f"{self.c3_min_km2s2:g} to {self.c3_max_km2s2:g} km^2/s^2 (source: {self.source}); "
                 f"tianwen does not extrapolate it")
-        out = np.where(ok, self._eval(np.where(ok, c3, self.c3_min_km2s2)), np.nan)
+        if d is not None:
+            lo, hi = self.dla_points_deg[0], self.dla_points_deg[-1]
+            d_ok = (d >= lo - 1e-9) & (d <= hi + 1e-9)
+            if check and not np.all(d_ok | np.isnan(d)):
+                bad = float(d[~d_ok & ~np.isnan(d)].flat[0])
+                raise TianwenError(f"DLA {bad:.2f} deg is outside the {self.name} table's DLA range {lo:g} to "
+                                   f"{hi:g} deg (source: {self.source}); tianwen does not extrapolate it")
+            ok = ok & d_ok
+            d = np.where(d_ok, d, lo)
+        out = np.where(ok, self._eval(np.where(ok, c3, self.c3_min_km2s2), d), np.nan)
         return float(out) if out.ndim == 0 else out
 
     def max_payload_kg(self) -> tuple[float, float]:
-        """(largest capability over the validity range in kg, the C3 where it occurs)."""
+        """(largest capability over the validity range in kg, the C3 where it occurs; at the best DLA for a grid)."""
         c3 = np.linspace(self.c3_min_km2s2, self.c3_max_km2s2, 4001)
         m = self._eval(c3)
         k = int(np.argmax(m))
         return float(m[k]), float(c3[k])
 
     def max_c3_km2s2(self, payload_kg: float) -> float:
-        """Largest C3 in the validity range at which the capability is at least ``payload_kg`` (NaN if none)."""
+        """Largest C3 in the validity range at which the capability (at the best DLA, for a grid) is at least
+        ``payload_kg`` (NaN if none)."""
         c3 = np.linspace(self.c3_min_km2s2, self.c3_max_km2s2, 4001)
         ok = self._eval(c3) >= payload_kg
         if not ok.any():
@@ -146,13 +179,14 @@ class Vehicle:
         return asdict(self)
 
 
-def capability_kg(vehicle_name, c3_km2s2):
-    """Mass (kg) the vehicle delivers at each C3 (km^2/s^2); raises outside its curve's validity range.
+def capability_kg(vehicle_name, c3_km2s2, dla_deg=None):
+    """Mass (kg) the vehicle delivers at each C3 (km^2/s^2) and, for a vehicle whose table also depends on the
+    launch asymptote's declination, each DLA (deg; None: the most favourable); raises outside its validity range.
 
     >>> round(float(capability_kg("atlas-v-541", 10.0)))
     4624
     """
-    return vehicle(vehicle_name).capability_kg(c3_km2s2)
+    return vehicle(vehicle_name).capability_kg(c3_km2s2, dla_deg)
 
 
 @functools.lru_cache(maxsize=1)
@@ -161,9 +195,11 @@ def _vehicles() -> tuple[Vehicle, ...]:
     for r in _rows("launch_vehicles.csv"):
         out.append(Vehicle(
             name=r["name"], aliases=tuple(a for a in (r["aliases"] or "").split(";") if a), family=r["family"],
-            model=r["model"], c3_points_km2s2=_floats(r["c3_km2s2"]), payload_points_kg=_floats(r["payload_kg"]),
+            model=r["model"], c3_points_km2s2=_floats(r["c3_km2s2"]),
+            payload_points_kg=_floats((r["payload_kg"] or "").replace("|", " ")),
             coefficients=_floats(r["coefficients"]), c3_min_km2s2=float(r["c3_min_km2s2"]),
-            c3_max_km2s2=float(r["c3_max_km2s2"]), how=r["how"], source=r["source"], source_date=r["source_date"]))
+            c3_max_km2s2=float(r["c3_max_km2s2"]), how=r["how"], source=r["source"], source_date=r["source_date"],
+            dla_points_deg=_floats(r.get("dla_deg") or "")))
     return tuple(out)
 
 
@@ -546,11 +582,14 @@ def launch_period(opportunity, vehicle_name, site_name, payload_kg: float, *, ar
                 j = int(np.nanargmin(np.where(usable[i], np.abs(dla[i]), np.inf)))
                 dla_misses.append((abs(float(dla[i, j])) - reach, i))
             continue
-        j = int(np.argmin(np.where(ok_dla[i], c3[i], np.inf)))
-        cap = v.capability_kg(c3[i, j], check=False)
-        if not math.isfinite(cap):
+        caps = np.where(ok_dla[i], v.capability_kg(c3[i], dla[i], check=False), np.nan)
+        if not np.isfinite(caps).any():
+            j = int(np.argmin(np.where(ok_dla[i], c3[i], np.inf)))
             range_misses.append((float(c3[i, j]), i))
             continue
+        # the transfer the vehicle lifts most mass on (for a curve in C3 alone: the lowest C3), lowest C3 on ties
+        j = int(np.lexsort((np.where(np.isfinite(caps), c3[i], np.inf), -np.nan_to_num(caps, nan=-np.inf)))[0])
+        cap = float(caps[j])
         margin = cap - need
         if margin < 0:
             shortfalls.append((-margin, i, float(c3[i, j]), cap))
@@ -567,9 +606,12 @@ def launch_period(opportunity, vehicle_name, site_name, payload_kg: float, *, ar
                 f"{payload_kg:g} kg + margin {margin_kg:g} kg")
         if range_misses:
             c, i = min(range_misses)
+            dla_range = (f" (and DLA {v.dla_points_deg[0]:g} to {v.dla_points_deg[-1]:g} deg)"
+                         if v.model == "grid" else "")
             raise TianwenError(
                 f"no feasible launch day in the {what}: the lowest reachable C3, {c:.2f} km^2/s^2 on {where(i)}, is "
-                f"outside the {v.name} curve's validity range {v.c3_min_km2s2:g} to {v.c3_max_km2s2:g} km^2/s^2")
+                f"outside the {v.name} curve's validity range {v.c3_min_km2s2:g} to {v.c3_max_km2s2:g} km^2/s^2"
+                f"{dla_range}")
         if dla_misses:
             x, i = min(dla_misses)
             raise TianwenError(
