@@ -446,3 +446,65 @@ def return_opportunities(year_from: int, year_to: int, *, periapsis_radius_km=DE
                                    apoapsis_radius_km=apoapsis_radius_km, entry_alt_km=entry_alt_km,
                                    max_entry_kms=max_entry_kms, ephemeris=ephemeris)
     return out
+
+
+@dataclass
+class ReturnWindow:
+    """One optimum of a Mars-to-Earth opportunity (a :class:`tianwen.windows.Transfer` row of
+    :func:`tianwen.windows.windows`) with its return quantities, full precision: the departure v-infinity and
+    burn from the Mars orbit, the entry speed, and ``over_cap`` (True above ``max_entry_kms``, None without a
+    cap). :meth:`as_json` rounds."""
+
+    row: object
+    vinf_dep_kms: float
+    departure_dv_kms: float
+    entry_speed_kms: float
+    over_cap: bool | None = None
+
+    def as_json(self) -> dict:
+        d = self.row.as_json()
+        d.update(vinf_dep_kms=round(self.vinf_dep_kms, 4), departure_dv_kms=round(self.departure_dv_kms, 4),
+                 entry_speed_kms=round(self.entry_speed_kms, 4))
+        if self.over_cap is not None:
+            d["over_entry_cap"] = self.over_cap
+        return d
+
+
+@dataclass
+class ReturnWindows:
+    """:func:`return_windows`: the opportunities' optima as returns (``rows``), and under an entry-speed cap the
+    least-departure-Δv leg of each type that meets it (``capped``, :func:`return_opportunities`)."""
+
+    rows: list
+    capped: list
+    periapsis_radius_km: float
+    apoapsis_radius_km: float
+    entry_alt_km: float
+    max_entry_kms: float | None
+
+
+def return_windows(year_from: int, year_to: int, *, periapsis_radius_km=DEFAULT_MARS_ORBIT_RADIUS_KM,
+                   apoapsis_radius_km=None, entry_alt_km=DEFAULT_ENTRY_ALT_KM, max_entry_kms=None,
+                   ephemeris="de421", scheduler=None, workers=None, progress=None) -> ReturnWindows:
+    """Every Mars-to-Earth opportunity of [year_from, year_to] as :func:`tianwen.windows.windows` gives it (the
+    refined minimum-C3 and minimum-arrival-v-infinity transfers of each type), each with the departure burn from
+    the Mars orbit and the Earth entry speed; with ``max_entry_kms``, the rows above the cap are marked and the
+    least-departure-Δv legs that meet it are added (``capped``). Inputs are checked before any computing."""
+    from .windows import windows
+
+    ob, tb = _body("mars"), _body("earth")
+    rp, ra = check_orbit(periapsis_radius_km, apoapsis_radius_km, body=ob)
+    _interface_radius(entry_alt_km, tb)
+    vcap = None if max_entry_kms is None else vinf_for_entry_speed(max_entry_kms, entry_alt_km, body=tb)
+    rows = []
+    for r in windows(year_from, year_to, origin="mars", target="earth", ephemeris=ephemeris, scheduler=scheduler,
+                     workers=workers, progress=progress):
+        vinf = math.sqrt(max(r.c3_km2s2, 0.0))
+        dv, ve = return_quantities(vinf, r.vinf_arr_kms, periapsis_radius_km=rp, apoapsis_radius_km=ra,
+                                   entry_alt_km=entry_alt_km)
+        rows.append(ReturnWindow(r, vinf, float(dv), float(ve), None if vcap is None else bool(r.vinf_arr_kms > vcap)))
+    capped = [] if vcap is None else return_opportunities(
+        year_from, year_to, periapsis_radius_km=rp, apoapsis_radius_km=ra, entry_alt_km=entry_alt_km,
+        max_entry_kms=max_entry_kms, ephemeris=ephemeris, scheduler=scheduler, workers=workers)
+    return ReturnWindows(rows, capped, rp, ra, float(entry_alt_km), None if max_entry_kms is None
+                         else float(max_entry_kms))

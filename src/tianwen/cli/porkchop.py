@@ -230,13 +230,32 @@ def windows(
     payload_kg: Optional[float] = typer.Option(None, "--payload-kg", help="injected mass, kg"),
     broken_plane: bool = typer.Option(False, "--broken-plane", help="beside each optimum, the broken-plane transfer "
                                       "between the same dates (a mid-course plane change) and its total dv"),
+    rp: Optional[float] = typer.Option(None, "--mars-orbit-rp-km", help="return (--origin mars --target earth): "
+                                       "periapsis radius of the Mars orbit left, km (default 3789.5: 400 km "
+                                       "circular, an assumption)"),
+    ra: Optional[float] = typer.Option(None, "--mars-orbit-ra-km", help="return: apoapsis radius of that orbit, km"),
+    entry_alt: float = typer.Option(125.0, "--entry-alt-km", help="return: Earth entry interface altitude, km"),
+    max_entry: Optional[float] = typer.Option(None, "--max-entry-kms", help="return: Earth entry speed cap, km/s "
+                                              "(marks the optima above it, adds the least-dv legs under it)"),
 ):
     """Every launch opportunity in the span, with its refined minimum-C3 and minimum-v-infinity transfers.
+
+    With --origin mars --target earth each optimum also gets the departure burn from a Mars orbit and the Earth
+    entry speed; --max-entry-kms adds, per opportunity, the least-departure-dv leg of each type under the cap.
 
     \b
     Example:
       tianwen windows --from 2026 --to 2035 --vehicle atlas-v-541 --site ksc --payload-kg 4000
+      tianwen windows --origin mars --target earth --from 2030 --to 2035 --max-entry-kms 12.2
     """
+    if origin.strip().lower() == "mars" and target.strip().lower() == "earth":
+        if vehicle or site or payload_kg is not None or broken_plane:
+            fail("--vehicle, --site, --payload-kg and --broken-plane are for launches from Earth, not for returns")
+        return _return_windows(year_from, year_to, ephemeris_name, as_json, scheduler, workers, rp, ra, entry_alt,
+                               max_entry)
+    if rp is not None or ra is not None or max_entry is not None or entry_alt != 125.0:
+        fail("--mars-orbit-rp-km, --mars-orbit-ra-km, --entry-alt-km and --max-entry-kms are for returns: give "
+             "--origin mars --target earth")
 
     def go():
         from ..errors import TianwenError
@@ -324,3 +343,45 @@ def windows(
     run(go)
 
 
+def _return_windows(year_from, year_to, ephemeris_name, as_json, scheduler, workers, rp, ra, entry_alt, max_entry):
+    """`windows --origin mars --target earth`: :func:`tianwen.returns.return_windows`."""
+    from .roundtrip import with_flags
+
+    def go():
+        from ..returns import DEFAULT_MARS_ORBIT_RADIUS_KM, return_windows
+
+        bar = progress_bar("windows: opportunities", "opportunities", quiet=as_json)
+        try:
+            w = with_flags(lambda: return_windows(
+                year_from, year_to, periapsis_radius_km=DEFAULT_MARS_ORBIT_RADIUS_KM if rp is None else rp,
+                apoapsis_radius_km=ra, entry_alt_km=entry_alt, max_entry_kms=max_entry, ephemeris=ephemeris_name,
+                scheduler=scheduler, workers=workers, progress=bar))
+        finally:
+            if bar is not None:
+                bar.close()
+        rows = [r.as_json() for r in w.rows]
+        capped = [leg.as_json() for leg in w.capped]
+        if as_json:
+            out = rows + [{**c, "minimizes": "dv_depart", "max_entry_kms": w.max_entry_kms} for c in capped]
+            typer.echo(json.dumps(out))
+            return
+        typer.echo(f"Mars orbit rp {w.periapsis_radius_km:g} km, ra {w.apoapsis_radius_km:g} km; Earth entry at "
+                   f"{w.entry_alt_km:g} km" + (f", cap {w.max_entry_kms:g} km/s" if w.max_entry_kms else ""))
+        typer.echo(f"{'opp':>5} {'type':>4} {'minimizes':>9} {'Mars dep':>11} {'Earth arr':>11} {'TOF d':>7} "
+                   f"{'vinf_dep':>8} {'dv_dep':>7} {'vinf_arr':>8} {'entry':>7} {'DLA':>7} {'RLA':>7}")
+        for r in rows:
+            flags = [r["note"]] if r.get("note") else []
+            if r.get("over_entry_cap"):
+                flags.append("entry speed over the cap")
+            typer.echo(f"{r['opportunity']:>5} {r['type']:>4} {r['minimizes']:>9} {r['launch']:>11} {r['arrival']:>11} "
+                       f"{r['tof_days']:7.1f} {r['vinf_dep_kms']:8.4f} {r['departure_dv_kms']:7.4f} "
+                       f"{r['vinf_arr_kms']:8.4f} {r['entry_speed_kms']:7.3f} {r['dla_deg']:7.2f} {r['rla_deg']:7.2f}"
+                       + (f"  ({'; '.join(flags)})" if flags else ""))
+        for c in capped:
+            typer.echo(f"{c['opportunity']:>5} {c['type']:>4} {'dv_depart':>9} {c['launch_utc'][:10]:>11} "
+                       f"{c['arrival_utc'][:10]:>11} {c['tof_days']:7.1f} {c['vinf_dep_kms']:8.4f} "
+                       f"{c['departure_dv_kms']:7.4f} {c['vinf_arr_kms']:8.4f} {c['entry_speed_kms']:7.3f} "
+                       f"{c['dla_deg']:7.2f} {c['rla_deg']:7.2f}  (least departure dv under the cap"
+                       + (f"; {c['note']})" if c.get("note") else ")"))
+
+    run(go)
