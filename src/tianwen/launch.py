@@ -7,8 +7,9 @@ contains it. The *launch period* is the run of days on which all of that closes.
 
 Data (``data/launch_vehicles.csv``, ``data/launch_sites.csv``; sources in the ``.md`` beside each):
 
-* :func:`vehicle` / :func:`vehicles` — payload mass versus C3 (a published table, a published polynomial fit, or
-  "Earth orbit plus the spacecraft's own injection"), each with the C3 range where it is valid;
+* :func:`vehicle` / :func:`vehicles` — payload mass versus C3 (a published table, a published polynomial fit, a
+  published table in C3 and DLA, or "Earth orbit plus the spacecraft's own injection"), each with the C3 (and DLA)
+  range where it is valid;
 * :func:`site` / :func:`sites` — pad latitude, longitude and the allowed launch-azimuth range.
 
 Model (``docs/launch.md`` has the derivations and the comparison with real missions):

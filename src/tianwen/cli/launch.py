@@ -17,7 +17,7 @@ from .app import app, fail, run, split_range
 def launch_period(
     opportunity: str = typer.Option("next", help="a year (e.g. 2020) or 'next' (the first opportunity with a "
                                                   "launch day on or after today, UTC)"),
-    vehicle: str = typer.Option(..., help="launch vehicle, e.g. atlas-v-541, lm-5, h-iia-202, proton, falcon-heavy"),
+    vehicle: str = typer.Option(..., help="launch vehicle, e.g. atlas-v-541, lm-5, h-iia-202, proton, falcon-heavy, ariane-5, new-glenn"),
     site: str = typer.Option(..., help="launch site, e.g. ksc, vandenberg, wenchang, tanegashima, baikonur, kourou"),
     payload_kg: float = typer.Option(..., "--payload-kg", help="spacecraft launch mass, kg"),
     arrive: Optional[str] = typer.Option(None, help="arrival window START:END (UTC dates)"),
