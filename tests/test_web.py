@@ -100,7 +100,7 @@ def test_openapi_documents_every_route(client):
     paths = spec["paths"]
     for route in ("/api/porkchop", "/api/transfer", "/api/transfer/oem", "/api/windows", "/api/history",
                   "/api/mission", "/api/mission/oem", "/api/geometry", "/api/opportunities", "/api/porkchop/steps",
-                  "/api/porkchop/csv", "/api/porkchop/nc"):
+                  "/api/porkchop/csv", "/api/porkchop/nc", "/api/return", "/api/roundtrip", "/api/navigation"):
         assert "post" in paths[route], route
         assert "422" in paths[route]["post"]["responses"]
     content = paths["/api/porkchop"]["post"]["responses"]["200"]["content"]
@@ -532,6 +532,137 @@ def test_geometry_view_is_tracking(client):
 
 
 # -------------------------------------------------------------------------------------------------------------
+# the way back from Mars, the round trip, navigation (issues 16 and 18)
+# -------------------------------------------------------------------------------------------------------------
+
+#: DE421's GM of the Earth and of the Mars system (km^3/s^2, Folkner et al. 2008, IPN PR 42-178 table 8) and
+#: the IAU mean radii (km; Archinal et al. 2018): the constants of the closed forms below.
+GM_EARTH, GM_MARS, R_EARTH, R_MARS = 398600.436, 42828.375, 6371.0084, 3389.5
+
+
+def _values(var) -> np.ndarray:
+    return np.array([[np.nan if x is None else x for x in row] for row in var["values"]], dtype=float)
+
+
+def test_return_view_is_the_library_return_grid(client):
+    """Issue 16 item 4: `POST /api/return` is tianwen.returns.return_grid over the opportunity's windows
+    (tianwen.windows.plot_window, origin Mars) value by value, to the decimals sent (half a unit of the last
+    one), and its legs are tianwen.returns.return_opportunities'. Independent closed forms (patched conics,
+    Curtis 2014 eqs. 8.40 and 2.83, vis-viva at periapsis and at the entry interface) with DE421's GMs:
+    departure burn from the 400 km circular orbit sqrt(vinf^2 + 2 mu/rp) - sqrt(mu/rp), entry speed
+    sqrt(vinf^2 + 2 mu/(R + 125 km)); 2e-5 km/s covers the rounding of the vinf sent (1e-5) and of the result.
+    Under an entry-speed cap every cell marked feasible enters at most that fast, and the legs too."""
+    from tianwen.returns import return_grid, return_opportunities
+    from tianwen.windows import plot_window
+
+    r = client.post("/api/return", json={"opportunity": 2030, "step_days": 5}, headers={"Accept": "application/json"})
+    assert r.status_code == 200, r.text[:300]
+    d = r.json()
+    dep, arr, label = plot_window(2030, origin="mars", target="earth")
+    rg = return_grid(dep, arr, step_days=5.0)
+    assert d["opportunity"] == label == "2030" and d["origin"] == "mars" and d["target"] == "earth"
+    assert d["shape"] == list(rg.grid.shape)
+    want = {**rg.grid.data, "dv_depart": rg.departure_dv_kms, "entry_speed": rg.entry_speed_kms}
+    for k in ("c3", "vinf_dep", "vinf_arr", "tof", "dv_depart", "entry_speed"):
+        got = _values(d["variables"][k])
+        assert np.array_equal(np.isnan(got), np.isnan(want[k])), k
+        assert np.nanmax(np.abs(got - want[k])) <= 0.5 * 10.0 ** -d["variables"][k]["decimals"] + 1e-12, k
+    vd, va = _values(d["variables"]["vinf_dep"]), _values(d["variables"]["vinf_arr"])
+    rp = R_MARS + 400.0
+    assert np.nanmax(np.abs(_values(d["variables"]["dv_depart"])
+                            - (np.sqrt(vd**2 + 2 * GM_MARS / rp) - np.sqrt(GM_MARS / rp)))) < 2e-5
+    assert np.nanmax(np.abs(_values(d["variables"]["entry_speed"])
+                            - np.sqrt(va**2 + 2 * GM_EARTH / (R_EARTH + 125.0)))) < 2e-5
+    assert d["legs"] == [leg.as_json() for leg in return_opportunities(2030, 2030)] and len(d["legs"]) == 2
+
+    capped = client.post("/api/return", json={"opportunity": 2030, "step_days": 5, "max_entry_kms": 12.0},
+                         headers={"Accept": "application/json"}).json()
+    ok = np.array(capped["variables"]["entry_ok"]["values"]) == 1
+    speed = _values(capped["variables"]["entry_speed"])
+    assert ok.any() and (~ok).any() and np.all(speed[ok] <= 12.0 + 1e-5)
+    assert capped["legs"] and all(leg["entry_speed_kms"] <= 12.0 + 1e-5 for leg in capped["legs"])
+    compact = client.post("/api/return", json={"opportunity": 2030, "step_days": 5}).json()
+    assert compact["encoding"] == "compact"
+    assert np.array_equal(_read_compact(dict(compact["variables"]["dv_depart"]), tuple(compact["shape"])),
+                          _values(d["variables"]["dv_depart"]), equal_nan=True)
+
+
+def test_roundtrip_view_is_the_library_roundtrip(client):
+    """Issue 16: `POST /api/roundtrip` is `tianwen roundtrip --json` (tianwen.roundtrip.roundtrip's as_json),
+    and what it prints holds together: total dv = capture burn + Mars departure burn, the stay is the Mars
+    departure minus the Mars arrival, Earth to Earth is outbound + stay + return (each to its printed rounding).
+    A constraint can only cost: with the entry speed capped at 12 km/s the return enters no faster, and the
+    least total dv is no lower than without the cap."""
+    import datetime as dt
+
+    from tianwen.roundtrip import roundtrip
+
+    r = client.post("/api/roundtrip", json={"opportunity": 2028})
+    assert r.status_code == 200, r.text[:300]
+    d = r.json()
+    assert d == roundtrip(2028).as_json()
+    o, b = d["outbound"], d["return"]
+    assert abs(d["total_dv_kms"] - (o["capture_dv_kms"] + b["departure_dv_kms"])) <= 1.5e-5
+    days = lambda a, z: (dt.datetime.fromisoformat(z[:-1]) - dt.datetime.fromisoformat(a[:-1])).total_seconds() / 86400  # noqa: E731
+    assert abs(d["stay_days"] - days(o["arrival_utc"], b["launch_utc"])) < 1 / 86400 + 1e-3
+    assert abs(d["duration_days"] - (o["tof_days"] + d["stay_days"] + b["tof_days"])) <= 2e-3
+    assert d["class"] == "conjunction" and d["stay_days"] > 200
+
+    c = client.post("/api/roundtrip", json={"opportunity": 2028, "max_entry_kms": 12.0, "stay_days": [300, 700]})
+    assert c.status_code == 200, c.text[:300]
+    c = c.json()
+    assert c["return"]["entry_speed_kms"] <= 12.0 + 1e-5 and 300 - 1e-3 <= c["stay_days"] <= 700 + 1e-3
+    assert c["total_dv_kms"] >= d["total_dv_kms"] - 1e-5
+    assert c["constraints"]["max_entry_kms"] == 12.0 and c["constraints"]["stay_days"] == [300, 700]
+    detail = one_line_error(client.post("/api/roundtrip", json={"opportunity": 2028, "max_c3_km2s2": 5}), 422)
+    assert "max_c3_km2s2=5" in detail and "closest feasible value" in detail
+
+
+def _ellipse_cov(e) -> np.ndarray:
+    """The 2x2 covariance of a 1-sigma ellipse (semi-axes a, b; major axis at angle from T towards R)."""
+    t = np.radians(e["angle_deg"])
+    rot = np.array([[np.cos(t), -np.sin(t)], [np.sin(t), np.cos(t)]])
+    return rot @ np.diag([e["semi_major_km"] ** 2, e["semi_minor_km"] ** 2]) @ rot.T
+
+
+def test_navigation_view_is_compare_stations_and_more_data_never_enlarges_the_ellipse(client):
+    """Issue 18 item 4: `POST /api/navigation` is tianwen.navigation.compare_stations (as `tianwen navigation
+    --json`), row by row (to 1e-9 relative: the same computation in another process). Invariant (least squares:
+    a set's measurements are a subset of a larger set's, so its information is smaller; Tapley, Schutz & Born
+    2004 sec. 4.4): the formal B-plane covariance of China's stations minus that of a larger set (+ partners,
+    + delta-DOR, both) is positive semi-definite, i.e. its 1-sigma ellipse contains the other's, and the
+    periapsis-altitude sigma does not grow. The covariances are rebuilt here from the ellipses sent. A second,
+    identical request is answered from the cache. (A three-week arc keeps the test to seconds.)"""
+    from tianwen.navigation import compare_stations
+
+    body = {"start": "2020-12-31", "end": "2021-01-21"}
+    hits = shared_pool().stats["cache_hits"]
+    r = client.post("/api/navigation", json=body)
+    assert r.status_code == 200, r.text[:300]
+    d = r.json()
+    want = compare_stations("tianwen-1", ["kashi", "jiamusi"], ["neuquen", "new-norcia", "cebreros", "malargue"],
+                            ddor=True, start=body["start"], end=body["end"]).as_json()
+    assert [row["label"] for row in d["rows"]] == [row["label"] for row in want["rows"]] and len(d["rows"]) == 4
+    for got, exp in zip(d["rows"], want["rows"]):
+        assert got["passes"] == exp["passes"] and got["measurements"] == exp["measurements"]
+        for kind in ("formal", "consider"):
+            for k, v in exp[kind].items():
+                if isinstance(v, float):
+                    assert got[kind][k] == pytest.approx(v, rel=1e-9, abs=1e-12), (got["label"], kind, k)
+    china = d["rows"][0]
+    assert china["stations"] == ["kashi", "jiamusi"] and not china["ddor"]
+    for row in d["rows"][1:]:
+        diff = _ellipse_cov(china["formal"]) - _ellipse_cov(row["formal"])
+        assert np.linalg.eigvalsh(diff).min() >= -1e-9 * china["formal"]["semi_major_km"] ** 2, row["label"]
+        assert row["formal"]["sigma_alt_km"] <= china["formal"]["sigma_alt_km"] * (1 + 1e-9), row["label"]
+    both = d["rows"][3]
+    for row in d["rows"][1:3]:
+        assert np.linalg.eigvalsh(_ellipse_cov(row["formal"]) - _ellipse_cov(both["formal"])).min() >= -1e-12
+    again = client.post("/api/navigation", json=body)
+    assert again.json() == d and shared_pool().stats["cache_hits"] == hits + 1
+
+
+# -------------------------------------------------------------------------------------------------------------
 # bad input: 4xx with one line, never a 500
 # -------------------------------------------------------------------------------------------------------------
 
@@ -572,6 +703,18 @@ BAD = [
     ("/api/history", json.dumps({"since": 2020, "until": 2010}), 422, "before"),
     ("/api/history", json.dumps({"margin_km2s2": 0}), 422, "margin_km2s2"),
     ("/api/geometry", json.dumps({"start": "2021-01-01", "end": "2020-01-01"}), 422, "not after"),
+    ("/api/return", json.dumps({"opportunity": 2031}), 422, "no mars-earth opportunity"),
+    ("/api/return", json.dumps({"opportunity": 2030, "step_days": 0.5}), 422, "limit of 60,000 cells"),
+    ("/api/return", json.dumps({"opportunity": 2030, "max_entry_kms": 11}), 422, "closest feasible value"),
+    ("/api/return", json.dumps({"opportunity": 2030, "periapsis_radius_km": 3000}), 422, "mean radius"),
+    ("/api/roundtrip", json.dumps({"family": "sprint"}), 422, "family"),
+    ("/api/roundtrip", json.dumps({"stay_days": [30]}), 422, "stay_days"),
+    ("/api/roundtrip", json.dumps({"stay_days": [90, 30]}), 422, "min <= max"),
+    ("/api/roundtrip", json.dumps({"step_days": 0.1}), 422, "step_days"),
+    ("/api/navigation", json.dumps({"stations": []}), 422, "stations"),
+    ("/api/navigation", json.dumps({"stations": ["nowhere"]}), 422, "unknown station 'nowhere'"),
+    ("/api/navigation", json.dumps({"mission": "hope"}), 422, "mission"),
+    ("/api/navigation", json.dumps({"start": "2019-01-01"}), 422, "inside the cruise"),
     ("/api/nowhere", "{}", 404, "Not Found"),
 ]
 
