@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import os
 
 import numpy as np
 
@@ -37,6 +38,7 @@ from .bodies import GM_SUN
 from .core.lambert_izzo import (COLLINEAR_TOL, DEGENERATE, INVALID, NO_SOLUTION, NOT_CONVERGED, OK,  # noqa: F401
                                 STATUS_MEANING, izzo, izzo_parallel, izzo_serial, nmax_batch)
 from .core.jit import PARALLEL_MIN
+from .core.lambert_block import izzo_block_parallel, izzo_block_serial
 from .core.lambert_gooding import gooding_batch
 from .errors import TianwenError
 
@@ -138,8 +140,17 @@ def _broadcast(r1, r2, tof):
     return flat(r1, (3,)), flat(r2, (3,)), flat(tof, ()), shape
 
 
+#: ``TIANWEN_LAMBERT_KERNEL=scalar`` forces the one-problem-at-a-time Izzo kernel (the tested fallback) instead of
+#: the default lock-step blocks of :mod:`tianwen.core.lambert_block` (same answers to 1e-12, several times faster).
+KERNEL_ENV = "TIANWEN_LAMBERT_KERNEL"
+
+
 def _solve_izzo(r1, r2, tof, mu, revs, prograde, right, v1, v2, status, parallel):
-    kernel = izzo_parallel if (tof.shape[0] >= PARALLEL_THRESHOLD if parallel is None else parallel) else izzo_serial
+    par = tof.shape[0] >= PARALLEL_THRESHOLD if parallel is None else parallel
+    if os.environ.get(KERNEL_ENV, "block") == "scalar":
+        kernel = izzo_parallel if par else izzo_serial
+    else:
+        kernel = izzo_block_parallel if par else izzo_block_serial
     kernel(r1, r2, tof, mu, revs, prograde, right, v1, v2, status)
 
 
