@@ -11,8 +11,12 @@ Epochs of a measurement are the *reception* times at the (receiving) station, as
 **Light time** (Moyer 2000, *Formulation for Observed and Computed Values of Deep Space Network Data Types*,
 JPL DESCANSO Monograph 2, ch. 8, without the Shapiro delay and the media): the down leg ``tau_d`` solves
 ``c tau_d = |r_sc(t_R - tau_d) - R(t_R)|`` and the up leg ``tau_u`` solves
-``c tau_u = |r_sc(t_T) - R(t_T - tau_u)|`` with ``t_T = t_R - tau_d`` the bounce time, each by fixed-point
-iteration to double precision (it converges by a factor ``v/c ~ 1e-4`` a step).
+``c tau_u = |r_sc(t_T) - R(t_T - tau_u)|`` with ``t_T = t_R - tau_d`` the bounce time. Each leg is solved by
+the compiled kernel :func:`tianwen.core.measurements.light_time` (Newton's method on a linear motion of the
+moving end about its state at a guessed epoch), the states being evaluated again at the solution until a pass
+moves the light time by less than 1 ms: two evaluations of the spacecraft for the down leg, usually one of the
+station for the up leg (first guess: the station at reception moved back along its velocity). The partials,
+the Doppler count and the delta-DOR difference are kernels of the same module.
 
 **Observables** (all reported in km or km/s):
 
@@ -45,6 +49,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..bodies import C_KMS, DAY_S
+from ..core import measurements as _k
 from ..errors import TianwenError
 from ..time import Epoch, epoch as _epoch
 
@@ -53,7 +58,7 @@ __all__ = ["RANGE", "DOPPLER", "DDOR", "KIND_NAMES", "StationStates", "station_s
 
 RANGE, DOPPLER, DDOR = 0, 1, 2
 KIND_NAMES = ("range", "doppler", "ddor")
-_MAX_ITER = 12
+_MAX_PASSES = 6  # evaluations of the states per leg; two are the rule (core.measurements)
 
 
 def _tdb(epochs) -> Epoch:
@@ -109,36 +114,45 @@ def spacecraft_states(spacecraft, tdb) -> tuple[np.ndarray, np.ndarray]:
     return np.asarray(r, float).reshape(-1, 3) + rs, np.asarray(v, float).reshape(-1, 3) + vs
 
 
+def _leg(evaluate, fixed_km: np.ndarray, tau_s: np.ndarray):
+    """Light time on one leg by :func:`tianwen.core.measurements.light_time`: ``evaluate(tau)`` gives the moving
+    end's barycentric position and velocity (and anything else) at the guessed epochs; the states are evaluated
+    again until a pass moves the light time by less than ``LIGHT_TIME_PASS_S`` (module docstring of the kernel).
+    Returns the light time, the moving end's position at the solution and the last evaluation."""
+    fixed = np.ascontiguousarray(fixed_km, float)
+    tau = np.ascontiguousarray(tau_s, float)
+    out_tau, out_r = np.empty_like(tau), np.empty_like(fixed)
+    for _ in range(_MAX_PASSES):
+        ev = evaluate(tau)
+        change = _k.light_time(fixed, np.ascontiguousarray(ev[0], float), np.ascontiguousarray(ev[1], float), tau,
+                               out_tau, out_r)
+        tau = out_tau.copy()
+        if change < _k.LIGHT_TIME_PASS_S:
+            break
+    return tau, out_r, ev
+
+
 def _down_leg(spacecraft, t_r: Epoch, rx: StationStates):
-    """Down-leg light time (s), bounce epoch and the spacecraft's barycentric state there."""
-    tau = np.zeros(t_r.jd1.shape)
-    for _ in range(_MAX_ITER):
-        t_t = _shift(t_r, -tau)
-        r, v = spacecraft_states(spacecraft, t_t)
-        new = np.linalg.norm(r - rx.r_km, axis=1) / C_KMS
-        change = np.max(np.abs(new - tau)) if new.size else 0.0
-        tau = new
-        if change < 1e-12:
-            break
-    t_t = _shift(t_r, -tau)
-    r, v = spacecraft_states(spacecraft, t_t)
-    tau = np.linalg.norm(r - rx.r_km, axis=1) / C_KMS
-    return tau, t_t, r, v
+    """Down-leg light time (s), bounce epoch and the spacecraft's barycentric state there (two evaluations of the
+    spacecraft: at reception, then at the bounce epoch of that first solution)."""
+    tau, r, ev = _leg(lambda tau: spacecraft_states(spacecraft, _shift(t_r, -tau)), rx.r_km, np.zeros(t_r.jd1.shape))
+    return tau, _shift(t_r, -tau), r, ev[1]
 
 
-def _up_leg(site, t_t: Epoch, r_sc: np.ndarray):
-    """Up-leg light time (s) from the station to the spacecraft at the bounce epochs, and the station then."""
-    tau = np.zeros(t_t.jd1.shape)
-    for _ in range(_MAX_ITER):
-        tx = station_states(site, _shift(t_t, -tau))
-        new = np.linalg.norm(r_sc - tx.r_km, axis=1) / C_KMS
-        change = np.max(np.abs(new - tau)) if new.size else 0.0
-        tau = new
-        if change < 1e-12:
-            break
-    tx = station_states(site, _shift(t_t, -tau))
-    tau = np.linalg.norm(r_sc - tx.r_km, axis=1) / C_KMS
-    return tau, tx
+def _up_leg(site, t_t: Epoch, r_sc: np.ndarray, tau_d: np.ndarray, rx: StationStates):
+    """Up-leg light time (s) from the station to the spacecraft at the bounce epochs, and the station then. The
+    first guess moves the station at reception back along its velocity, ``tau_u = tau_d (c + u.V) / (c - u.V)``
+    (``u`` from the station to the spacecraft); usually one evaluation of the station's state is enough."""
+    d = r_sc - rx.r_km
+    uv = np.einsum("ni,ni->n", d, rx.v_kms) / np.linalg.norm(d, axis=1)
+    guess = tau_d * (C_KMS + uv) / (C_KMS - uv)
+
+    def evaluate(tau):
+        st = station_states(site, _shift(t_t, -tau))
+        return st.r_km, st.v_kms, st
+
+    tau, r, ev = _leg(evaluate, r_sc, guess)
+    return tau, StationStates(r, ev[2].v_kms, ev[2].c2t)
 
 
 @dataclass
@@ -162,25 +176,17 @@ class Geometry:
 
 
 def _range_parts(spacecraft, site, t_r: Epoch):
-    """Two-way range at reception epochs: (rho, bounce epoch, d rho/d r_sc at bounce, d/d site ITRS, d/d earth)."""
+    """Two-way range at reception epochs: (rho, bounce epoch, d rho/d r_sc at bounce, d/d site ITRS, d/d earth,
+    round-trip light time)."""
     rx = station_states(site, t_r)
     tau_d, t_t, r_sc, v_sc = _down_leg(spacecraft, t_r, rx)
-    tau_u, tx = _up_leg(site, t_t, r_sc)
-    dd = r_sc - rx.r_km
-    ud = dd / np.linalg.norm(dd, axis=1)[:, None]
-    du = r_sc - tx.r_km
-    uu = du / np.linalg.norm(du, axis=1)[:, None]
-    a_d = ud / (C_KMS + np.einsum("ni,ni->n", ud, v_sc))[:, None]
-    den_u = C_KMS - np.einsum("ni,ni->n", uu, tx.v_kms)
-    a_u = uu / den_u[:, None]
-    k = np.einsum("ni,ni->n", uu, v_sc - tx.v_kms) / den_u
-    half_c = 0.5 * C_KMS
-    d_r = half_c * ((1.0 - k)[:, None] * a_d + a_u)
-    d_rr = -half_c * (1.0 - k)[:, None] * a_d  # d rho / d R at reception (ICRF)
-    d_ru = -half_c * a_u  # d rho / d R at transmission
-    d_site = np.einsum("nij,nj->ni", rx.c2t, d_rr) + np.einsum("nij,nj->ni", tx.c2t, d_ru)
-    rho = half_c * (tau_u + tau_d)
-    return rho, t_t, d_r, d_site, d_rr + d_ru, tau_u + tau_d
+    tau_u, tx = _up_leg(site, t_t, r_sc, tau_d, rx)
+    n = tau_d.size
+    rho, d_r, d_site, d_earth = np.empty(n), np.empty((n, 3)), np.empty((n, 3)), np.empty((n, 3))
+    c = np.ascontiguousarray
+    _k.two_way_range(c(r_sc), c(v_sc), c(rx.r_km), c(tx.r_km), c(tx.v_kms), c(rx.c2t), c(tx.c2t), rho, d_r, d_site,
+                     d_earth)
+    return rho, t_t, d_r, d_site, d_earth, tau_u + tau_d
 
 
 def two_way_range(spacecraft, epochs, site) -> Geometry:
@@ -196,6 +202,19 @@ def _seconds_between(a: Epoch, b: Epoch) -> np.ndarray:
     return ((a.jd1 - b.jd1) + (a.jd2 - b.jd2)) * DAY_S
 
 
+def _difference(lo, hi, t_lo: Epoch, t_hi: Epoch, scale: float, same_station: bool, lt) -> Geometry:
+    """The Doppler count or the delta-DOR pair from its two ends ``(value, d_sc, d_site, d_earth)``, with partials at
+    the mean of the two ends' bounce epochs (:func:`tianwen.core.measurements.difference`)."""
+    n = lo[0].size
+    t_ref = Epoch(t_lo.jd1, 0.5 * (t_lo.jd2 + t_hi.jd2) + 0.5 * (t_hi.jd1 - t_lo.jd1), "tdb")
+    value, d_state, d_a, d_b, d_e = np.empty(n), np.empty((n, 6)), np.empty((n, 3)), np.empty((n, 3)), np.empty((n, 3))
+    c = np.ascontiguousarray
+    _k.difference(c(lo[0]), c(hi[0]), c(lo[1]), c(hi[1]), c(_seconds_between(t_lo, t_ref)),
+                  c(_seconds_between(t_hi, t_ref)), np.full(n, scale), same_station, c(lo[2]), c(hi[2]), c(lo[3]),
+                  c(hi[3]), value, d_state, d_a, d_b, d_e)
+    return Geometry(value, t_ref, d_state, d_a, d_b, d_e, lt)
+
+
 def doppler(spacecraft, epochs, site, count_s: float = 60.0) -> Geometry:
     """Two-way Doppler as the mean range rate (km/s) over a count of ``count_s`` seconds centred on each
     reception epoch: ``(rho(t + Tc/2) - rho(t - Tc/2)) / Tc`` (module docstring); partials at the mean of the
@@ -208,36 +227,27 @@ def doppler(spacecraft, epochs, site, count_s: float = 60.0) -> Geometry:
                  np.concatenate([t_r.jd2 - 0.5 * count_s / DAY_S, t_r.jd2 + 0.5 * count_s / DAY_S]), "tdb")
     rho, t_t, d_r, d_site, d_earth, lt = _range_parts(spacecraft, site, both)
     lo, hi = slice(0, n), slice(n, 2 * n)
-    value = (rho[hi] - rho[lo]) / count_s
-    t_ref = Epoch(t_t.jd1[lo], 0.5 * (t_t.jd2[lo] + t_t.jd2[hi]), "tdb")
-    dt_lo = _seconds_between(t_t[lo], t_ref)
-    dt_hi = _seconds_between(t_t[hi], t_ref)
-    d_pos = (d_r[hi] - d_r[lo]) / count_s
-    d_vel = (d_r[hi] * dt_hi[:, None] - d_r[lo] * dt_lo[:, None]) / count_s
-    return Geometry(value, t_ref, np.concatenate([d_pos, d_vel], axis=1), (d_site[hi] - d_site[lo]) / count_s,
-                    np.zeros((n, 3)), (d_earth[hi] - d_earth[lo]) / count_s, 0.5 * (lt[lo] + lt[hi]))
+    return _difference((rho[lo], d_r[lo], d_site[lo], d_earth[lo]), (rho[hi], d_r[hi], d_site[hi], d_earth[hi]),
+                       t_t[lo], t_t[hi], 1.0 / count_s, True, 0.5 * (lt[lo] + lt[hi]))
 
 
 def _one_way(spacecraft, site, t_r: Epoch):
     rx = station_states(site, t_r)
     tau, t_t, r_sc, v_sc = _down_leg(spacecraft, t_r, rx)
-    d = r_sc - rx.r_km
-    u = d / np.linalg.norm(d, axis=1)[:, None]
-    a = C_KMS * u / (C_KMS + np.einsum("ni,ni->n", u, v_sc))[:, None]  # d (c tau) / d r_sc
-    return C_KMS * tau, t_t, a, np.einsum("nij,nj->ni", rx.c2t, -a), -a, tau
+    n = tau.size
+    value, d_r, d_site, d_earth = np.empty(n), np.empty((n, 3)), np.empty((n, 3)), np.empty((n, 3))
+    c = np.ascontiguousarray
+    _k.one_way(c(r_sc), c(v_sc), c(rx.r_km), c(rx.c2t), value, d_r, d_site, d_earth)
+    return (value, d_r, d_site, d_earth), t_t, tau
 
 
 def ddor(spacecraft, epochs, site_a, site_b) -> Geometry:
     """Delta-DOR on the baseline ``site_a`` -> ``site_b`` at reception ``epochs``: ``c (tau_d,B - tau_d,A)``
     (km), with partials at the mean of the two bounce epochs (module docstring)."""
     t_r = _tdb(epochs)
-    ra, ta, aa, sa, ea, lt = _one_way(spacecraft, site_a, t_r)
-    rb, tb, ab, sb, eb, _ = _one_way(spacecraft, site_b, t_r)
-    t_ref = Epoch(ta.jd1, 0.5 * (ta.jd2 + tb.jd2), "tdb")
-    dta = _seconds_between(ta, t_ref)[:, None]
-    dtb = _seconds_between(tb, t_ref)[:, None]
-    d_state = np.concatenate([ab - aa, ab * dtb - aa * dta], axis=1)
-    return Geometry(rb - ra, t_ref, d_state, -sa, sb, eb - ea, lt)
+    a, ta, lt = _one_way(spacecraft, site_a, t_r)
+    b, tb, _ = _one_way(spacecraft, site_b, t_r)
+    return _difference(a, b, ta, tb, 1.0, False, lt)
 
 
 @dataclass
