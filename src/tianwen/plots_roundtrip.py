@@ -156,7 +156,9 @@ def return_porkchop_figure(ds, *, label: str | None = None):
     fixed, movable = [], []
     cs = ax.contour(x, y, masked(dv), levels=levels, colors="black", linewidths=0.8)
     fixed += ax.clabel(cs, fmt="%g", fontsize=7, inline=False)
-    ve = masked(ds.entry_speed.values.T)
+    # entry speed climbs steeply into the 180-deg ridge: its lines are drawn where the burn is within 1.2 km/s
+    # of the least (the region a return would use), not where they would crowd against the ridge
+    ve = np.where(lined & (dv <= levels[0] + 1.2), ds.entry_speed.values.T, np.nan)
     vl = _levels(ve, 0.25, 9)
     if vl.size:
         ce = ax.contour(x, y, ve, levels=vl, colors="#b2182b", linewidths=0.9, linestyles="dashed")
