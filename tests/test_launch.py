@@ -169,6 +169,28 @@ def test_phoenix_ballistic_c3_matches_the_flown_escape_energy():
     assert c3 == pytest.approx(29.080, abs=0.3)
 
 
+def test_phoenix_published_period_closes_for_site_and_window_the_vehicle_part_untested():
+    """Phoenix's published launch period, 2007-08-03 to 08-24 ("the earliest possible launch time will be Aug. 3",
+    NASA release 18-07 of 2007-05-08; "a 22 day launch window in August of 2007", phoenix.lpl.arizona.edu), with
+    the landing held on 2008-05-25: on every day the Cape reaches the asymptote's DLA and has a daily window, so
+    the site and window constraints of tianwen's launch period do not cut it. The vehicle constraint cannot be
+    tested: no Delta II 7925 escape curve was found in a source (launch_vehicles.md). The C3 the Delta II had to
+    give rises to about 40 km^2/s^2 on 08-24 (docs/launch.md), which is what a curve would have to reach."""
+    from tianwen.porkchop import porkchop
+
+    g = porkchop(("2007-08-03", "2007-08-24"), ("2008-05-25", "2008-05-25"), step_days=1.0, scheduler=False)
+    assert g.departure.size == 22
+    ksc = site("ksc")
+    for i in range(22):
+        c3, dla, rla = (float(g[k].values[i, 0]) for k in ("c3", "dla", "rla"))
+        assert ksc.reaches_dla(dla), (i, dla)
+        day = str(g.departure.values[i])[:10]
+        assert daily_windows(ksc, rla, dla, day, c3_km2s2=c3, step_s=60.0), day
+    assert float(g["c3"].values[-1, 0]) == pytest.approx(40.2, abs=0.3)
+    with pytest.raises(TianwenError, match=r"unknown launch vehicle 'delta-ii-7925'"):
+        vehicle("delta-ii-7925")
+
+
 def test_maven_on_the_nlsii_atlas_v_401_curve_is_conservative():
     """MAVEN (Atlas V 401, Cape Canaveral) flew a "5,400-pound spacecraft" (2449 kg; NASA/JPL release 2013-11-18,
     mission-managers-hail-successful-maven-launch) on 2013-11-18, in a period "from Nov. 18 through Dec. 7"
