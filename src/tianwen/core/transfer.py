@@ -9,8 +9,13 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from .jit import fast_kernel, prange
+from .lambert_block import (R1X, R1Y, R1Z, R2X, R2Y, R2Z, ROWS, ST, TOF, V1X, V1Y, V1Z, V2X, V2Y, V2Z, W,
+                            solve_block)
 from .lambert_izzo import izzo
+from .vmath import vasin, vatan2
 
 
 @fast_kernel(inline="always")
@@ -60,9 +65,9 @@ def cell(r1x, r1y, r1z, vox, voy, voz, r2x, r2y, r2z, vtx, vty, vtz, dt_days, mu
 
 
 @fast_kernel(parallel=True)
-def grid_kernel(rd, vd, td, ra, va, ta, mu, revs, prograde, right,
-                 c3, vinf_dep, dla, rla, vinf_arr, dla_arr, rla_arr, tof, angle, ttype, status):
-    """Fill one chunk of rows: departures (rd, vd, td days) x arrivals (ra, va, ta days)."""
+def grid_kernel_scalar(rd, vd, td, ra, va, ta, mu, revs, prograde, right,
+                       c3, vinf_dep, dla, rla, vinf_arr, dla_arr, rla_arr, tof, angle, ttype, status):
+    """:func:`grid_kernel` one cell at a time (the reference the block kernel is tested against)."""
     nd = rd.shape[0]
     na = ra.shape[0]
     for k in prange(nd * na):
@@ -114,3 +119,83 @@ def survey_kernel(rd, vd, ra, va, tof, mu, revs, prograde, right,
          angle[i, j], ttype[i, j], status[i, j]) = cell(
             rd[i, 0], rd[i, 1], rd[i, 2], vd[i, 0], vd[i, 1], vd[i, 2], ra[m, 0], ra[m, 1], ra[m, 2],
             va[m, 0], va[m, 1], va[m, 2], tof[j], mu, revs, prograde, right)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The porkchop grid in lock-step blocks (see lambert_block): W arrivals of one departure row at a time
+# ---------------------------------------------------------------------------------------------------------
+
+# Extra scratch rows after lambert_block's: the planets' velocities and the cell's outputs.
+(VOX, VOY, VOZ, VTX, VTY, VTZ, C3, N1, D1, A1, N2, D2, A2, ANG, TYP) = ((ROWS + i) * W for i in range(15))
+GRID_ROWS = ROWS + 15
+RAD2DEG = 180.0 / math.pi
+
+
+@fast_kernel(inline="always")
+def _radec_v(x, y, z):
+    n = math.sqrt(x * x + y * y + z * z)
+    q = z / n
+    dec = vasin(-1.0 if q < -1.0 else (1.0 if q > 1.0 else q)) * RAD2DEG
+    ra = vatan2(y, x) * RAD2DEG
+    return n, dec, (ra + 360.0 if ra < 0.0 else ra)
+
+
+@fast_kernel(inline="always")
+def _cells_block(S, revs, prograde):
+    """cell_of_arc for the W lanes of a solved block (vectorised); NaN and type 0 where unsolved."""
+    nan = math.nan
+    for k in range(W):
+        r1x, r1y, r1z = S[R1X + k], S[R1Y + k], S[R1Z + k]
+        r2x, r2y, r2z = S[R2X + k], S[R2Y + k], S[R2Z + k]
+        crx = r1y * r2z - r1z * r2y
+        cry = r1z * r2x - r1x * r2z
+        crz = r1x * r2y - r1y * r2x
+        theta = vatan2(math.sqrt(crx * crx + cry * cry + crz * crz), r1x * r2x + r1y * r2y + r1z * r2z) * RAD2DEG
+        theta = 360.0 - theta if (crz < 0.0) == prograde else theta
+        n1, d1, a1 = _radec_v(S[V1X + k] - S[VOX + k], S[V1Y + k] - S[VOY + k], S[V1Z + k] - S[VOZ + k])
+        n2, d2, a2 = _radec_v(S[V2X + k] - S[VTX + k], S[V2Y + k] - S[VTY + k], S[V2Z + k] - S[VTZ + k])
+        ok = S[ST + k] == 0.0
+        S[C3 + k] = n1 * n1 if ok else nan
+        S[N1 + k] = n1 if ok else nan
+        S[D1 + k] = d1 if ok else nan
+        S[A1 + k] = a1 if ok else nan
+        S[N2 + k] = n2 if ok else nan
+        S[D2 + k] = d2 if ok else nan
+        S[A2 + k] = a2 if ok else nan
+        S[ANG + k] = theta if ok else nan
+        S[TYP + k] = (2.0 * revs + (1.0 if theta < 180.0 else 2.0)) if ok else 0.0
+
+
+@fast_kernel(parallel=True)
+def grid_kernel(rd, vd, td, ra, va, ta, mu, revs, prograde, right,
+                c3, vinf_dep, dla, rla, vinf_arr, dla_arr, rla_arr, tof, angle, ttype, status):
+    """Fill one chunk of rows: departures (rd, vd, td days) x arrivals (ra, va, ta days).
+
+    Each row is solved W arrivals at a time by :func:`.lambert_block.solve_block`; the outputs may be float64
+    or float32 arrays (the cells are computed in float64 either way). Same cells as :func:`grid_kernel_scalar`
+    to rounding.
+    """
+    nd = rd.shape[0]
+    na = ra.shape[0]
+    for i in prange(nd):
+        S = np.empty(GRID_ROWS * W)
+        for b in range(0, na, W):
+            n = min(W, na - b)
+            for k in range(W):
+                j = b + k if k < n else b  # a short last block repeats its first arrival
+                S[R1X + k], S[R1Y + k], S[R1Z + k] = rd[i, 0], rd[i, 1], rd[i, 2]
+                S[VOX + k], S[VOY + k], S[VOZ + k] = vd[i, 0], vd[i, 1], vd[i, 2]
+                S[R2X + k], S[R2Y + k], S[R2Z + k] = ra[j, 0], ra[j, 1], ra[j, 2]
+                S[VTX + k], S[VTY + k], S[VTZ + k] = va[j, 0], va[j, 1], va[j, 2]
+                S[TOF + k] = (ta[j] - td[i]) * 86400.0
+            solve_block(S, mu, revs, prograde, right)
+            _cells_block(S, revs, prograde)
+            for k in range(n):
+                j = b + k
+                dt = ta[j] - td[i]
+                tof[i, j] = dt if dt > 0.0 else math.nan
+                c3[i, j], vinf_dep[i, j], dla[i, j], rla[i, j] = S[C3 + k], S[N1 + k], S[D1 + k], S[A1 + k]
+                vinf_arr[i, j], dla_arr[i, j], rla_arr[i, j] = S[N2 + k], S[D2 + k], S[A2 + k]
+                angle[i, j] = S[ANG + k]
+                ttype[i, j] = int(S[TYP + k])
+                status[i, j] = int(S[ST + k])
