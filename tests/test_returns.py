@@ -413,3 +413,30 @@ def test_bad_return_input_is_one_line_naming_the_closest_feasible_value(cli):
 
     with pytest.raises(ValueError, match="unknown body 'vulcan'"):
         return_grid(("2030-09-01", "2031-01-01"), ("2031-05-01", "2031-11-01"), target="vulcan")
+
+
+def test_mars_orbit_from_a_mission_file(cli):
+    """`--mars-orbit-of tianwen-1` leaves from the orbit Tianwen-1's file names last with both apsides: the
+    parking orbit of 24 Feb 2021, 280 x 59,000 km altitude (Xinhua via punch-parking/swordstoday-parking in
+    data/missions/tianwen-1.toml), i.e. radii 3669.5 and 62,389.5 km over the IAU mean radius. The burn printed
+    by `return-leg` is vis-viva at that periapsis, recomputed here with the DE421 GM4 from the printed v-infinity
+    (within the printed 4 decimals). A mission file naming no such orbit is refused in one line, listing those
+    that do; the flag and explicit radii together are refused."""
+    import json
+
+    from tianwen.returns import mission_orbit
+
+    o = mission_orbit("tianwen-1")
+    assert (o.periapsis_radius_km, o.apoapsis_radius_km) == (3389.5 + 280.0, 3389.5 + 59000.0)
+    res = cli("return-leg", "--depart", "2030-11-01", "--arrive", "2031-07-07", "--mars-orbit-of", "tianwen-1",
+              "--json")
+    assert res.returncode == 0, res.stderr
+    d = json.loads(res.stdout)
+    rp, ra = 3669.5, 62389.5
+    dv = math.sqrt(d["vinf_dep_kms"] ** 2 + 2 * MU_MARS / rp) - math.sqrt(MU_MARS * (2 / rp - 2 / (rp + ra)))
+    assert abs(dv - d["departure_dv_kms"]) < 1e-4 and (d["mars_orbit_rp_km"], d["mars_orbit_ra_km"]) == (rp, ra)
+    res = cli("returns", "--from", "2030", "--to", "2030", "--mars-orbit-of", "mars2020")
+    assert res.returncode == 2 and len(res.stderr.strip().splitlines()) == 1
+    assert "--mars-orbit-of mars2020" in res.stderr and "tianwen-1" in res.stderr
+    res = cli("roundtrip", "--mars-orbit-of", "tianwen-1", "--mars-orbit-rp-km", "4000")
+    assert res.returncode == 2 and "not both" in res.stderr

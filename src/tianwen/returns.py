@@ -508,3 +508,44 @@ def return_windows(year_from: int, year_to: int, *, periapsis_radius_km=DEFAULT_
         max_entry_kms=max_entry_kms, ephemeris=ephemeris, scheduler=scheduler, workers=workers)
     return ReturnWindows(rows, capped, rp, ra, float(entry_alt_km), None if max_entry_kms is None
                          else float(max_entry_kms))
+
+
+@dataclass(frozen=True)
+class MissionOrbit:
+    """A Mars orbit named by a mission file: radii (km from the centre of Mars), the event that names it, its UTC
+    epoch and sources. The altitudes in the files are over the IAU mean radius (3389.5 km)."""
+
+    mission: str
+    periapsis_radius_km: float
+    apoapsis_radius_km: float
+    event: str
+    utc: str
+    source: tuple
+
+
+def mission_orbit(name: str) -> MissionOrbit:
+    """The last Mars orbit a mission file names with both a periapsis and an apoapsis altitude (the orbit a return
+    would leave from: Tianwen-1's 280 x 59,000 km parking orbit, Hope's 20,000 x 43,000 km science orbit), as
+    radii. A mission file without one is refused, naming the missions that have one."""
+    from .missions import load_mission, mission_names
+
+    def orbits(key):
+        m = load_mission(key)
+        return m, [e for e in m.events_of("moi", "orbit_change")
+                   if e.value("periapsis_altitude") is not None and e.value("apoapsis_altitude") is not None]
+
+    def having():
+        return ", ".join(k for k in mission_names() if orbits(k)[1])
+
+    try:
+        m, found = orbits(name)
+    except TianwenError:
+        raise TianwenError(f"mission={name!r} is not a mission file with a Mars orbit; missions that name one: "
+                           f"{having()}") from None
+    if not found:
+        raise TianwenError(f"mission={name!r} names no Mars orbit with periapsis and apoapsis altitudes; missions "
+                           f"that do: {having()}")
+    e = found[-1]
+    r = _body("mars").radius_km
+    rp, ra = check_orbit(r + float(e.value("periapsis_altitude")), r + float(e.value("apoapsis_altitude")))
+    return MissionOrbit(m.key, rp, ra, e.label, e.utc, e.source)

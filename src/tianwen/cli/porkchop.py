@@ -39,6 +39,8 @@ def porkchop(
                                        "3789.5: 400 km circular, an assumption)"),
     ra: Optional[float] = typer.Option(None, "--mars-orbit-ra-km", help="return: apoapsis radius of that orbit, "
                                        "km (default: circular)"),
+    orbit_of: Optional[str] = typer.Option(None, "--mars-orbit-of", help="return: take the Mars orbit from a "
+                                           "mission file (tianwen-1: its 280 x 59000 km parking orbit; hope)"),
     entry_alt: float = typer.Option(125.0, "--entry-alt-km", help="return: Earth entry interface altitude, km"),
     max_entry: Optional[float] = typer.Option(None, "--max-entry-kms", help="return: Earth entry speed cap, km/s "
                                               "(cells above it are infeasible)"),
@@ -56,10 +58,11 @@ def porkchop(
     """
     if origin.strip().lower() == "mars" and target.strip().lower() == "earth":
         return _return_porkchop(opportunity, depart, arrive, step, ephemeris_name, out, as_json, scheduler, workers,
-                                revs, rp, ra, entry_alt, max_entry, parking_alt_km, capture_rp_km, missions, dla)
-    if rp is not None or ra is not None or max_entry is not None or entry_alt != 125.0:
-        fail("--mars-orbit-rp-km, --mars-orbit-ra-km, --entry-alt-km and --max-entry-kms are for a return "
-             "porkchop: give --origin mars --target earth")
+                                revs, rp, ra, orbit_of, entry_alt, max_entry, parking_alt_km, capture_rp_km, missions,
+                                dla)
+    if rp is not None or ra is not None or orbit_of is not None or max_entry is not None or entry_alt != 125.0:
+        fail("--mars-orbit-rp-km, --mars-orbit-ra-km, --mars-orbit-of, --entry-alt-km and --max-entry-kms are for "
+             "a return porkchop: give --origin mars --target earth")
 
     def go():
         from ..porkchop import minima, porkchop_grid
@@ -123,9 +126,9 @@ def porkchop(
 
 
 def _return_porkchop(opportunity, depart, arrive, step, ephemeris_name, out, as_json, scheduler, workers, revs, rp,
-                     ra, entry_alt, max_entry, parking_alt_km, capture_rp_km, missions, dla):
+                     ra, orbit_of, entry_alt, max_entry, parking_alt_km, capture_rp_km, missions, dla):
     """`porkchop --origin mars --target earth`: :func:`tianwen.returns.return_grid` and its minima."""
-    from .roundtrip import with_flags
+    from .roundtrip import mars_orbit, with_flags
 
     def go():
         if parking_alt_km is not None or capture_rp_km is not None or missions or dla:
@@ -136,7 +139,7 @@ def _return_porkchop(opportunity, depart, arrive, step, ephemeris_name, out, as_
             from ..plots import FORMATS
 
             check_output(out, FORMATS)
-        from ..returns import DEFAULT_MARS_ORBIT_RADIUS_KM, return_grid, return_minima
+        from ..returns import return_grid, return_minima
         from ..windows import plot_window
 
         if depart or arrive:
@@ -147,11 +150,11 @@ def _return_porkchop(opportunity, depart, arrive, step, ephemeris_name, out, as_
         else:
             dep, arr, label = plot_window(opportunity or "next", origin="mars", target="earth",
                                           ephemeris=ephemeris_name)
+        periapsis, apoapsis = mars_orbit(rp, ra, orbit_of)
         bar = progress_bar("porkchop", "cells", quiet=as_json)
         try:
             rg = with_flags(lambda: return_grid(
-                dep, arr, periapsis_radius_km=DEFAULT_MARS_ORBIT_RADIUS_KM if rp is None else rp,
-                apoapsis_radius_km=ra, entry_alt_km=entry_alt, max_entry_kms=max_entry, step_days=step,
+                dep, arr, periapsis_radius_km=periapsis, apoapsis_radius_km=apoapsis, entry_alt_km=entry_alt, max_entry_kms=max_entry, step_days=step,
                 ephemeris=ephemeris_name, revs=revs, progress=bar, scheduler=scheduler, workers=workers))
         finally:
             if bar is not None:
@@ -234,6 +237,8 @@ def windows(
                                        "periapsis radius of the Mars orbit left, km (default 3789.5: 400 km "
                                        "circular, an assumption)"),
     ra: Optional[float] = typer.Option(None, "--mars-orbit-ra-km", help="return: apoapsis radius of that orbit, km"),
+    orbit_of: Optional[str] = typer.Option(None, "--mars-orbit-of", help="return: take the Mars orbit from a "
+                                           "mission file (tianwen-1, hope)"),
     entry_alt: float = typer.Option(125.0, "--entry-alt-km", help="return: Earth entry interface altitude, km"),
     max_entry: Optional[float] = typer.Option(None, "--max-entry-kms", help="return: Earth entry speed cap, km/s "
                                               "(marks the optima above it, adds the least-dv legs under it)"),
@@ -251,11 +256,11 @@ def windows(
     if origin.strip().lower() == "mars" and target.strip().lower() == "earth":
         if vehicle or site or payload_kg is not None or broken_plane:
             fail("--vehicle, --site, --payload-kg and --broken-plane are for launches from Earth, not for returns")
-        return _return_windows(year_from, year_to, ephemeris_name, as_json, scheduler, workers, rp, ra, entry_alt,
-                               max_entry)
-    if rp is not None or ra is not None or max_entry is not None or entry_alt != 125.0:
-        fail("--mars-orbit-rp-km, --mars-orbit-ra-km, --entry-alt-km and --max-entry-kms are for returns: give "
-             "--origin mars --target earth")
+        return _return_windows(year_from, year_to, ephemeris_name, as_json, scheduler, workers, rp, ra, orbit_of,
+                               entry_alt, max_entry)
+    if rp is not None or ra is not None or orbit_of is not None or max_entry is not None or entry_alt != 125.0:
+        fail("--mars-orbit-rp-km, --mars-orbit-ra-km, --mars-orbit-of, --entry-alt-km and --max-entry-kms are for "
+             "returns: give --origin mars --target earth")
 
     def go():
         from ..errors import TianwenError
@@ -343,18 +348,19 @@ def windows(
     run(go)
 
 
-def _return_windows(year_from, year_to, ephemeris_name, as_json, scheduler, workers, rp, ra, entry_alt, max_entry):
+def _return_windows(year_from, year_to, ephemeris_name, as_json, scheduler, workers, rp, ra, orbit_of, entry_alt,
+                    max_entry):
     """`windows --origin mars --target earth`: :func:`tianwen.returns.return_windows`."""
-    from .roundtrip import with_flags
+    from .roundtrip import mars_orbit, with_flags
 
     def go():
-        from ..returns import DEFAULT_MARS_ORBIT_RADIUS_KM, return_windows
+        from ..returns import return_windows
 
+        periapsis, apoapsis = mars_orbit(rp, ra, orbit_of)
         bar = progress_bar("windows: opportunities", "opportunities", quiet=as_json)
         try:
             w = with_flags(lambda: return_windows(
-                year_from, year_to, periapsis_radius_km=DEFAULT_MARS_ORBIT_RADIUS_KM if rp is None else rp,
-                apoapsis_radius_km=ra, entry_alt_km=entry_alt, max_entry_kms=max_entry, ephemeris=ephemeris_name,
+                year_from, year_to, periapsis_radius_km=periapsis, apoapsis_radius_km=apoapsis, entry_alt_km=entry_alt, max_entry_kms=max_entry, ephemeris=ephemeris_name,
                 scheduler=scheduler, workers=workers, progress=bar))
         finally:
             if bar is not None:

@@ -17,7 +17,7 @@ from .app import app, fail, run
 _FLAGS = {"max_c3_km2s2": "--max-c3", "max_entry_kms": "--max-entry-kms", "max_dv_kms": "--max-dv-kms",
           "family": "--class", "minimise": "--minimise", "periapsis_radius_km": "--mars-orbit-rp-km",
           "apoapsis_radius_km": "--mars-orbit-ra-km", "entry_alt_km": "--entry-alt-km", "step_days": "--step",
-          "year_from": "--from", "year_to": "--to"}
+          "year_from": "--from", "year_to": "--to", "mission": "--mars-orbit-of"}
 
 
 def _flags(message: str) -> str:
@@ -38,6 +38,24 @@ def with_flags(func):
         return func()
     except TianwenError as exc:
         raise TianwenError(_flags(str(exc).splitlines()[0])) from None
+
+
+def mars_orbit(rp: Optional[float], ra: Optional[float], mission: Optional[str]) -> tuple:
+    """The (periapsis, apoapsis) radii the flags give: --mars-orbit-of MISSION (the orbit its file names,
+    :func:`tianwen.returns.mission_orbit`), or --mars-orbit-rp-km/--mars-orbit-ra-km, or the default."""
+    from ..returns import DEFAULT_MARS_ORBIT_RADIUS_KM, mission_orbit
+
+    if mission is not None:
+        if rp is not None or ra is not None:
+            fail("give --mars-orbit-of or --mars-orbit-rp-km/--mars-orbit-ra-km, not both")
+        o = with_flags(lambda: mission_orbit(mission))
+        return o.periapsis_radius_km, o.apoapsis_radius_km
+    return (DEFAULT_MARS_ORBIT_RADIUS_KM if rp is None else rp), ra
+
+
+#: The --mars-orbit-of option, shared by the return commands.
+MARS_ORBIT_OF_HELP = ("take the Mars orbit from a mission file: the last orbit it names with periapsis and apoapsis "
+                      "(tianwen-1: 280 x 59000 km parking orbit; hope)")
 
 
 def _stay(text: Optional[str]):
@@ -62,6 +80,7 @@ def roundtrip(
                                        "the centre (default 3789.5: 400 km circular, an assumption)"),
     ra: Optional[float] = typer.Option(None, "--mars-orbit-ra-km", help="Mars orbit apoapsis radius, km (default: "
                                        "circular)"),
+    orbit_of: Optional[str] = typer.Option(None, "--mars-orbit-of", help=MARS_ORBIT_OF_HELP),
     max_c3: Optional[float] = typer.Option(None, "--max-c3", help="launch energy cap, km2/s2"),
     max_entry: Optional[float] = typer.Option(None, "--max-entry-kms", help="Earth entry speed cap, km/s"),
     max_dv: Optional[float] = typer.Option(None, "--max-dv-kms", help="cap on capture + departure burns, km/s"),
@@ -85,12 +104,11 @@ def roundtrip(
             from ..files import check_output
 
             with_flags(lambda: check_output(out, FORMATS))
-        from ..returns import DEFAULT_MARS_ORBIT_RADIUS_KM
         from ..roundtrip import roundtrip as solve
 
-        periapsis = DEFAULT_MARS_ORBIT_RADIUS_KM if rp is None else rp
+        periapsis, apoapsis = mars_orbit(rp, ra, orbit_of)
         rt = with_flags(lambda: solve(opportunity, family=family, stay_days=_stay(stay_days),
-                                 periapsis_radius_km=periapsis, apoapsis_radius_km=ra, max_c3_km2s2=max_c3,
+                                 periapsis_radius_km=periapsis, apoapsis_radius_km=apoapsis, max_c3_km2s2=max_c3,
                                  max_entry_kms=max_entry, max_dv_kms=max_dv, entry_alt_km=entry_alt,
                                  minimise=minimise, step_days=step, ephemeris=ephemeris_name))
         if out:
@@ -127,6 +145,7 @@ def returns(
     rp: Optional[float] = typer.Option(None, "--mars-orbit-rp-km", help="Mars orbit periapsis radius, km (default "
                                        "3789.5: 400 km circular)"),
     ra: Optional[float] = typer.Option(None, "--mars-orbit-ra-km", help="Mars orbit apoapsis radius, km"),
+    orbit_of: Optional[str] = typer.Option(None, "--mars-orbit-of", help=MARS_ORBIT_OF_HELP),
     max_entry: Optional[float] = typer.Option(None, "--max-entry-kms", help="Earth entry speed cap, km/s"),
     entry_alt: float = typer.Option(125.0, "--entry-alt-km", help="Earth entry interface altitude, km"),
     ephemeris_name: str = typer.Option("de421", "--ephemeris", help="de421, analytic, analytic-long or a JPL SPK file PATH.bsp"),
@@ -140,11 +159,11 @@ def returns(
     """
 
     def go():
-        from ..returns import DEFAULT_MARS_ORBIT_RADIUS_KM, return_opportunities
+        from ..returns import return_opportunities
 
+        periapsis, apoapsis = mars_orbit(rp, ra, orbit_of)
         legs = with_flags(lambda: return_opportunities(
-            year_from, year_to, periapsis_radius_km=DEFAULT_MARS_ORBIT_RADIUS_KM if rp is None else rp,
-            apoapsis_radius_km=ra, entry_alt_km=entry_alt, max_entry_kms=max_entry, ephemeris=ephemeris_name))
+            year_from, year_to, periapsis_radius_km=periapsis, apoapsis_radius_km=apoapsis, entry_alt_km=entry_alt, max_entry_kms=max_entry, ephemeris=ephemeris_name))
         rows = [leg.as_json() for leg in legs]
         if as_json:
             typer.echo(json.dumps(rows))
@@ -166,6 +185,7 @@ def return_leg(
     rp: Optional[float] = typer.Option(None, "--mars-orbit-rp-km", help="Mars orbit periapsis radius, km (default "
                                        "3789.5: 400 km circular)"),
     ra: Optional[float] = typer.Option(None, "--mars-orbit-ra-km", help="Mars orbit apoapsis radius, km"),
+    orbit_of: Optional[str] = typer.Option(None, "--mars-orbit-of", help=MARS_ORBIT_OF_HELP),
     entry_alt: float = typer.Option(125.0, "--entry-alt-km", help="Earth entry interface altitude, km"),
     ephemeris_name: str = typer.Option("de421", "--ephemeris", help="de421, analytic, analytic-long or a JPL SPK file PATH.bsp"),
     as_json: bool = typer.Option(False, "--json", help="print JSON (with the end states)"),
@@ -178,10 +198,10 @@ def return_leg(
     """
 
     def go():
-        from ..returns import DEFAULT_MARS_ORBIT_RADIUS_KM, return_leg as leg_of
+        from ..returns import return_leg as leg_of
 
-        leg = with_flags(lambda: leg_of(depart, arrive, periapsis_radius_km=DEFAULT_MARS_ORBIT_RADIUS_KM if rp is None
-                                   else rp, apoapsis_radius_km=ra, entry_alt_km=entry_alt, ephemeris=ephemeris_name))
+        periapsis, apoapsis = mars_orbit(rp, ra, orbit_of)
+        leg = with_flags(lambda: leg_of(depart, arrive, periapsis_radius_km=periapsis, apoapsis_radius_km=apoapsis, entry_alt_km=entry_alt, ephemeris=ephemeris_name))
         d = leg.as_json(states=True)
         if as_json:
             typer.echo(json.dumps(d))
