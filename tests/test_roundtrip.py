@@ -234,3 +234,26 @@ def test_conjunction_class_waits_for_the_following_return_window(year):
     assert leave - launch > 390.0
     assert d["stay_days"] > 300.0
     assert d["total_dv_kms"] < 5.0
+
+
+def test_launch_vehicle_caps_the_outbound_c3(cli):
+    """`--vehicle --payload-kg` caps the launch at the C3 the vehicle lifts the payload to (data/launch_vehicles.csv
+    through tianwen.launch). Checked against that table's own capability at the chosen C3 (at least the payload),
+    and a payload the vehicle cannot lift to the opportunity's lowest C3 is refused in one line naming the largest
+    payload that works, which then works."""
+    import json
+
+    from tianwen.launch import capability_kg
+
+    res = cli("roundtrip", "--opportunity", "2028", "--vehicle", "long march 5", "--payload-kg", "5600", "--json")
+    assert res.returncode == 0, res.stderr
+    d = json.loads(res.stdout)
+    assert d["constraints"]["vehicle"] == "Long March 5" and d["constraints"]["payload_kg"] == 5600
+    assert capability_kg("long march 5", d["outbound"]["c3_km2s2"]) >= 5600 - 1e-6
+    err = _one_line_error(cli("roundtrip", "--opportunity", "2028", "--vehicle", "long march 5", "--payload-kg",
+                              "7000"), "--payload-kg")
+    value = float(err.rsplit("--payload-kg ", 1)[1].split()[0])
+    assert 5000 < value < 7000
+    rt = roundtrip(2028, vehicle="long march 5", payload_kg=value)
+    assert capability_kg("long march 5", rt.outbound.c3_km2s2) >= value - 1e-6
+    _one_line_error(cli("roundtrip", "--opportunity", "2028", "--payload-kg", "5000"), "--vehicle")

@@ -78,6 +78,9 @@ class RoundTrip:
     return_window_utc: tuple
     step_days: float
     ephemeris: str
+    vehicle: str | None = None
+    payload_kg: float | None = None
+    vehicle_max_c3_km2s2: float | None = None
 
     def as_json(self, states: bool = True) -> dict:
         o, r = self.outbound, self.ret.transfer
@@ -104,7 +107,8 @@ class RoundTrip:
                            "apoapsis_radius_km": self.apoapsis_radius_km},
             "entry_alt_km": self.entry_alt_km,
             "constraints": {"max_c3_km2s2": self.max_c3_km2s2, "max_entry_kms": self.max_entry_kms,
-                            "max_dv_kms": self.max_dv_kms,
+                            "max_dv_kms": self.max_dv_kms, "vehicle": self.vehicle, "payload_kg": self.payload_kg,
+                            "vehicle_max_c3_km2s2": self.vehicle_max_c3_km2s2,
                             "stay_days": [self.stay_span_days[0],
                                           None if math.isinf(self.stay_span_days[1]) else self.stay_span_days[1]]},
             "return_window": {"opportunity": self.return_opportunity, "start_utc": self.return_window_utc[0],
@@ -150,7 +154,8 @@ def _check_stay(stay_days, family: str) -> tuple[float, float]:
 def roundtrip(opportunity="next", *, family: str = "conjunction", stay_days=None,
               periapsis_radius_km=DEFAULT_MARS_ORBIT_RADIUS_KM, apoapsis_radius_km=None, max_c3_km2s2=None,
               max_entry_kms=None, entry_alt_km=DEFAULT_ENTRY_ALT_KM, minimise: str = "dv",
-              max_dv_kms=None, step_days: float = 1.0, ephemeris="de421") -> RoundTrip:
+              max_dv_kms=None, step_days: float = 1.0, ephemeris="de421", vehicle=None,
+              payload_kg=None) -> RoundTrip:
     """The best Earth-Mars-Earth round trip of an Earth-to-Mars ``opportunity`` (a year or ``"next"``).
 
     ``family``: ``"conjunction"`` or ``"opposition"`` (direct legs only; Venus swing-bys are not covered).
@@ -160,7 +165,8 @@ def roundtrip(opportunity="next", *, family: str = "conjunction", stay_days=None
     launch energy cap; ``max_entry_kms``: Earth entry-speed cap at ``entry_alt_km``. ``minimise``: ``"dv"``
     (capture + departure burns) or ``"duration"`` (launch to Earth arrival; without ``max_dv_kms`` and
     ``max_entry_kms`` it finds the fastest arcs whatever they cost). ``max_dv_kms``: cap on the total of the two
-    burns. ``step_days``: the grid step.
+    burns. ``step_days``: the grid step. ``vehicle`` and ``payload_kg``: the launch is capped at the largest C3
+    at which the vehicle (:func:`tianwen.launch.vehicle`) lifts the payload (with ``max_c3_km2s2``, the lower).
 
     Bad input, or constraints no trip meets, raise :class:`TianwenError` naming the closest feasible value.
     """
@@ -183,6 +189,23 @@ def roundtrip(opportunity="next", *, family: str = "conjunction", stay_days=None
     if max_dv_kms is not None and not (math.isfinite(float(max_dv_kms)) and 0 < float(max_dv_kms) <= 100):
         raise TianwenError(f"max_dv_kms={max_dv_kms!r} must be a positive number of km/s (at most 100)")
     eph_name = ephemeris if isinstance(ephemeris, str) else getattr(ephemeris, "name", "custom")
+    vehicle_c3 = None
+    if (vehicle is None) != (payload_kg is None):
+        raise TianwenError("give vehicle and payload_kg together (the launch cap is the C3 the vehicle reaches "
+                           "with that payload)")
+    if vehicle is not None:
+        from .launch import vehicle as lookup_vehicle
+
+        v = lookup_vehicle(vehicle)
+        m = float(payload_kg)
+        vehicle_c3 = v.max_c3_km2s2(m) if math.isfinite(m) and m > 0 else math.nan
+        if not math.isfinite(vehicle_c3):
+            most, at = v.max_payload_kg()
+            raise TianwenError(f"payload_kg={payload_kg!r}: {v.name} lifts at most {most:.0f} kg (at C3 {at:g} "
+                               f"km^2/s^2, in its capability table); the closest feasible value is "
+                               f"payload_kg={math.floor(most):.0f}")
+        vehicle = v.name
+        max_c3_km2s2 = vehicle_c3 if max_c3_km2s2 is None else min(float(max_c3_km2s2), vehicle_c3)
 
     # 1. The outbound grid and, for each arrival day, its best outbound leg.
     dep_w, arr_w, label = plot_window(opportunity, origin="earth", target="mars", ephemeris=ephemeris)
@@ -195,6 +218,12 @@ def roundtrip(opportunity="next", *, family: str = "conjunction", stay_days=None
         c3ok = np.where(ok_o, out["c3"], np.inf)
         if not (c3ok <= float(max_c3_km2s2)).any():
             i, j = np.unravel_index(int(np.argmin(c3ok)), c3ok.shape)
+            if vehicle is not None and float(max_c3_km2s2) == vehicle_c3:
+                lift = float(np.asarray(v.capability_kg(float(c3ok[i, j]), check=False)))
+                raise TianwenError(
+                    f"payload_kg={float(payload_kg):g}: {vehicle} lifts it to C3 {vehicle_c3:.3f} km^2/s^2 only, below "
+                    f"the lowest C3 of the {label} Earth-Mars opportunity, {float(c3ok[i, j]):.3f} km^2/s^2 (launch "
+                    f"{_day(out.departure[i])}); the closest feasible value is payload_kg={math.floor(lift):.0f}")
             raise TianwenError(f"max_c3_km2s2={float(max_c3_km2s2):g}: no outbound transfer of the {label} "
                                f"Earth-Mars opportunity meets it; the lowest C3 is {float(c3ok[i, j]):.3f} km^2/s^2 "
                                f"(launch {_day(out.departure[i])}); the closest feasible value is "
@@ -290,7 +319,8 @@ def roundtrip(opportunity="next", *, family: str = "conjunction", stay_days=None
         max_entry_kms=None if max_entry_kms is None else float(max_entry_kms),
         max_dv_kms=None if max_dv_kms is None else float(max_dv_kms), stay_span_days=(s0, s1),
         return_opportunity=ret_label, return_window_utc=(_day(W0), _day(W1)), step_days=float(step_days),
-        ephemeris=eph_name)
+        ephemeris=eph_name, vehicle=vehicle, payload_kg=None if payload_kg is None else float(payload_kg),
+        vehicle_max_c3_km2s2=vehicle_c3)
 
 
 def _capture(vinf_kms, mu, rp, ra):

@@ -17,7 +17,8 @@ from .app import app, fail, run
 _FLAGS = {"max_c3_km2s2": "--max-c3", "max_entry_kms": "--max-entry-kms", "max_dv_kms": "--max-dv-kms",
           "family": "--class", "minimise": "--minimise", "periapsis_radius_km": "--mars-orbit-rp-km",
           "apoapsis_radius_km": "--mars-orbit-ra-km", "entry_alt_km": "--entry-alt-km", "step_days": "--step",
-          "year_from": "--from", "year_to": "--to", "mission": "--mars-orbit-of"}
+          "year_from": "--from", "year_to": "--to", "mission": "--mars-orbit-of",
+          "payload_kg": "--payload-kg", "vehicle": "--vehicle"}
 
 
 def _flags(message: str) -> str:
@@ -82,6 +83,9 @@ def roundtrip(
                                        "circular)"),
     orbit_of: Optional[str] = typer.Option(None, "--mars-orbit-of", help=MARS_ORBIT_OF_HELP),
     max_c3: Optional[float] = typer.Option(None, "--max-c3", help="launch energy cap, km2/s2"),
+    vehicle: Optional[str] = typer.Option(None, help="launch vehicle (with --payload-kg): caps the launch C3 at "
+                                          "what it lifts the payload to"),
+    payload_kg: Optional[float] = typer.Option(None, "--payload-kg", help="injected mass, kg (with --vehicle)"),
     max_entry: Optional[float] = typer.Option(None, "--max-entry-kms", help="Earth entry speed cap, km/s"),
     max_dv: Optional[float] = typer.Option(None, "--max-dv-kms", help="cap on capture + departure burns, km/s"),
     entry_alt: float = typer.Option(125.0, "--entry-alt-km", help="Earth entry interface altitude, km"),
@@ -106,11 +110,15 @@ def roundtrip(
             with_flags(lambda: check_output(out, FORMATS))
         from ..roundtrip import roundtrip as solve
 
+        if (vehicle is None) != (payload_kg is None):
+            fail("give --vehicle and --payload-kg together (the launch cap is the C3 it lifts that payload to)")
+
         periapsis, apoapsis = mars_orbit(rp, ra, orbit_of)
         rt = with_flags(lambda: solve(opportunity, family=family, stay_days=_stay(stay_days),
                                  periapsis_radius_km=periapsis, apoapsis_radius_km=apoapsis, max_c3_km2s2=max_c3,
                                  max_entry_kms=max_entry, max_dv_kms=max_dv, entry_alt_km=entry_alt,
-                                 minimise=minimise, step_days=step, ephemeris=ephemeris_name))
+                                 minimise=minimise, step_days=step, ephemeris=ephemeris_name, vehicle=vehicle,
+                                 payload_kg=payload_kg))
         if out:
             from ..plots_roundtrip import save_roundtrip
 
@@ -132,6 +140,10 @@ def roundtrip(
                    f"vinf {r['vinf_arr_kms']:.3f} km/s  entry {r['entry_speed_kms']:.3f} km/s at "
                    f"{d['entry_alt_km']:g} km")
         typer.echo(f"  total     {d['total_dv_kms']:.3f} km/s of burns, {d['duration_days']:.0f} days Earth to Earth")
+        c = d["constraints"]
+        if c.get("vehicle"):
+            typer.echo(f"  launch    {c['payload_kg']:g} kg on {c['vehicle']}: C3 at most "
+                       f"{c['vehicle_max_c3_km2s2']:.3f} km2/s2")
         if out:
             typer.echo(f"wrote {out}")
 
