@@ -413,6 +413,8 @@ def test_bad_return_input_is_one_line_naming_the_closest_feasible_value(cli):
 
     with pytest.raises(ValueError, match="unknown body 'vulcan'"):
         return_grid(("2030-09-01", "2031-01-01"), ("2031-05-01", "2031-11-01"), target="vulcan")
+    with pytest.raises(ValueError, match="not in the analytic ephemeris.*de421"):
+        return_grid(("2030-09-01", "2031-01-01"), ("2031-05-01", "2031-11-01"), target="moon", ephemeris="analytic")
 
 
 def test_mars_orbit_from_a_mission_file(cli):
