@@ -9,11 +9,21 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from tianwen.errors import TianwenError
 from tianwen.kepler import propagate, rv2coe
 from tianwen.lambert import DEGENERATE, INVALID, NO_SOLUTION, OK, lambert, max_revs
+
+
+
+@pytest.fixture(autouse=True, params=["block", "scalar"])
+def izzo_kernel(request, monkeypatch):
+    """Every test here runs on both Izzo kernels: the lock-step blocks (tianwen.core.lambert_block, the default)
+    and the one-problem-at-a-time fallback (TIANWEN_LAMBERT_KERNEL=scalar)."""
+    monkeypatch.setenv("TIANWEN_LAMBERT_KERNEL", request.param)
+    return request.param
+
 
 MU_EARTH_CURTIS = 398600.0
 MU_EARTH = 398600.4418
@@ -232,7 +242,7 @@ finite = st.floats(-10.0, 10.0, allow_nan=False)
 vector = st.tuples(finite, finite, finite).filter(lambda v: 1e-3 <= math.sqrt(sum(x * x for x in v)))
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(r1=vector, r2=vector,
        tof=st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.floats(1e-6, 1e6)),
        revs=st.integers(0, 3), prograde=st.booleans(), right=st.booleans())

@@ -13,7 +13,8 @@ a select, and the transcendental functions are the straight-line ones of :mod:`.
 4. velocities (eq. 9-10).
 
 Rare lanes are re-solved by the scalar kernel, which is the reference: invalid or collinear input, an iterate
-within 0.2 of x = 1 (where the scalar kernel switches to Lagrange's form or Battin's series), a step that leaves
+within 0.2 of x = 1 (where the scalar kernel switches to Lagrange's form or Battin's series) or beyond x = 10
+(fast hyperbolas, where Lancaster's form is ill-conditioned), a step that leaves
 the domain or does not converge, and multi-revolution problems below the T(x) at x = 0 (where the scalar kernel
 first checks the minimum time). Every status code is therefore the scalar kernel's.
 """
@@ -139,8 +140,10 @@ def _householder(S, revs, tol, maxiter):
         left = 0
         for k in range(W):
             x, lam, T, act = S[X + k], S[LAM + k], S[TT + k], S[ACT + k] != 0.0
-            # T(x) by Lancaster's form (Izzo eq. 18-20); lanes within 0.2 of x = 1 go to the scalar kernel.
-            band = abs(x - 1.0) < 0.2
+            # T(x) by Lancaster's form (Izzo eq. 18-20). Lanes within 0.2 of x = 1 (Lagrange's form or Battin's
+            # series there) go to the scalar kernel, and so do fast hyperbolas (x > 10), where the form cancels
+            # away ~2 log10(x) digits and only the scalar kernel's own rounding reproduces its answer.
+            band = (abs(x - 1.0) < 0.2) | (x > 10.0)
             K = lam * lam
             E = x * x - 1.0
             rho = abs(E)

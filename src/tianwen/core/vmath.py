@@ -70,9 +70,10 @@ AT8, AT9, AT10 = 4.97687799461593236017e-02, -3.65315727442169155270e-02, 1.6285
 
 @fast_kernel(inline="always")
 def vlog(x):
-    """Natural logarithm for positive normal ``x`` (e_log.c); other inputs give meaningless finite values."""
-    b = f2i(x)
-    k = ((b >> 52) & 0x7ff) - 1023
+    """Natural logarithm (e_log.c), with the C library's special values: -inf at 0, inf at inf, NaN below 0."""
+    sub = x < 2.2250738585072014e-308  # subnormal (or zero, negative): scale by 2^54 first
+    b = f2i(x * 18014398509481984.0 if sub else x)
+    k = ((b >> 52) & 0x7ff) - (1023 + 54 if sub else 1023)
     m = i2f((b & 0x000fffffffffffff) | 0x3ff0000000000000)  # x = m 2^k, 1 <= m < 2
     big = m > 1.4142135623730951  # fold to sqrt(2)/2 <= m < sqrt(2)
     m = m * 0.5 if big else m
@@ -83,13 +84,18 @@ def vlog(x):
     z = s * s
     w = z * z
     r = z * (LG1 + w * (LG3 + w * (LG5 + w * LG7))) + w * (LG2 + w * (LG4 + w * LG6))
-    return dk * LN2_HI - ((hfsq - (s * (hfsq + r) + dk * LN2_LO)) - f)
+    y = dk * LN2_HI - ((hfsq - (s * (hfsq + r) + dk * LN2_LO)) - f)
+    y = x if x == math.inf else y
+    y = -math.inf if x == 0.0 else y
+    return y if x >= 0.0 else math.nan
 
 
 @fast_kernel(inline="always")
 def vexp(x):
-    """Exponential (e_exp.c); 0 below -708, and meaningless (not inf) above 709."""
+    """Exponential (e_exp.c); 0 below -708 (the C library gives subnormals down to -745), inf above 709.78."""
     under = x < -708.0
+    over = x > 709.782712893384
+    xi = x
     x = -708.0 if under else (709.0 if x > 709.0 else x)
     k = math.floor(x * INV_LN2 + 0.5)
     hi = x - k * LN2_HI
@@ -99,7 +105,9 @@ def vexp(x):
     c = r - t * (P1 + t * (P2 + t * (P3 + t * (P4 + t * P5))))
     y = 1.0 - ((lo - (r * c) / (2.0 - c)) - hi)
     scale = i2f((int(k) + 1023) << 52)
-    return 0.0 if under else y * scale
+    y = 0.0 if under else y * scale
+    y = math.inf if over else y
+    return y if xi == xi else xi  # NaN in, NaN out
 
 
 @fast_kernel(inline="always")
