@@ -15,8 +15,10 @@ the way back needs:
   angle). A cap on the entry speed (``max_entry_kms``, the heat shield's limit) is a constraint: cells above it
   are infeasible.
 
-:func:`return_grid` gives a whole Mars-to-Earth porkchop with these quantities; :func:`return_leg` one leg from
-its dates; :func:`return_opportunities` the minimum-departure-Δv leg of each transfer type in every Mars-to-Earth
+:func:`return_grid` gives a whole Mars-to-Earth porkchop with these quantities (its Dataset carries them as
+``dv_depart``, ``entry_speed`` and ``entry_ok``), :func:`return_minima` its least-burn cells under the cap;
+:func:`return_windows` the opportunities of :func:`tianwen.windows.windows` as returns; :func:`mission_orbit` the
+Mars orbit a mission file names; :func:`return_leg` one leg from its dates; :func:`return_opportunities` the minimum-departure-Δv leg of each transfer type in every Mars-to-Earth
 opportunity of a span of years (opportunities found by :func:`tianwen.windows.find_opportunities`, refined to
 the continuous optimum by zoomed grids with the entry-speed cap enforced at every step).
 
