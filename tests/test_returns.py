@@ -442,3 +442,33 @@ def test_mars_orbit_from_a_mission_file(cli):
     assert "--mars-orbit-of mars2020" in res.stderr and "tianwen-1" in res.stderr
     res = cli("roundtrip", "--mars-orbit-of", "tianwen-1", "--mars-orbit-rp-km", "4000")
     assert res.returncode == 2 and "not both" in res.stderr
+
+
+@pytest.mark.parametrize("args, named", [
+    (["porkchop", "--origin", "mars", "--target", "earth", "--opportunity", "2030", "--mars-orbit-rp-km", "3000"],
+     "--mars-orbit-rp-km 3000"),
+    (["porkchop", "--origin", "mars", "--target", "earth", "--opportunity", "2030", "--max-entry-kms", "10"],
+     "--max-entry-kms 11.078"),
+    (["porkchop", "--origin", "mars", "--target", "earth", "--opportunity", "2030", "--entry-alt-km", "-5"],
+     "--entry-alt-km -5"),
+    (["windows", "--origin", "mars", "--target", "earth", "--from", "2030", "--to", "2030", "--mars-orbit-ra-km",
+      "3500"], "--mars-orbit-ra-km"),
+    (["windows", "--origin", "mars", "--target", "earth", "--from", "2030", "--to", "2030", "--mars-orbit-of",
+      "mars2020"], "--mars-orbit-of mars2020"),
+])
+def test_bad_return_options_are_refused_before_any_work(args, named, cli, monkeypatch):
+    """Bad return options (a periapsis inside Mars, a cap below the escape speed at the interface, a negative
+    interface altitude, an apoapsis below the default periapsis, a mission file naming no orbit): one line,
+    exit 2, naming the value, before any grid or scan runs (the porkchop kernel and the windows scan are replaced
+    by functions that fail the test if called, as in test_bad_input.py)."""
+    import importlib
+
+    def boom(*a, **k):
+        raise AssertionError("computing started before the input was refused")
+
+    for module, name in (("porkchop", "grid_kernel"), ("windows", "_scan")):
+        monkeypatch.setattr(importlib.import_module(f"tianwen.{module}"), name, boom)
+    r = cli(*args)
+    lines = r.stderr.strip().splitlines()
+    assert r.returncode == 2 and len(lines) == 1 and "internal error" not in r.stderr, r.stderr
+    assert named in lines[0]

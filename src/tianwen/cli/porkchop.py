@@ -139,9 +139,12 @@ def _return_porkchop(opportunity, depart, arrive, step, ephemeris_name, out, as_
             from ..plots import FORMATS
 
             check_output(out, FORMATS)
-        from ..returns import return_grid, return_minima
+        from ..returns import check_orbit, entry_speed, return_grid, return_minima, vinf_for_entry_speed
         from ..windows import plot_window
 
+        periapsis, apoapsis = mars_orbit(rp, ra, orbit_of)
+        with_flags(lambda: (check_orbit(periapsis, apoapsis), entry_speed(0.0, entry_alt),  # before any work
+                            max_entry is None or vinf_for_entry_speed(max_entry, entry_alt)))
         if depart or arrive:
             if not (depart and arrive):
                 fail("give both --depart and --arrive, or --opportunity")
@@ -150,7 +153,6 @@ def _return_porkchop(opportunity, depart, arrive, step, ephemeris_name, out, as_
         else:
             dep, arr, label = plot_window(opportunity or "next", origin="mars", target="earth",
                                           ephemeris=ephemeris_name)
-        periapsis, apoapsis = mars_orbit(rp, ra, orbit_of)
         bar = progress_bar("porkchop", "cells", quiet=as_json)
         try:
             rg = with_flags(lambda: return_grid(
