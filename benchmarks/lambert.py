@@ -6,8 +6,11 @@ departure and r2 Mars' (system barycentre) at arrival, EME2000/ICRF axes, km. Ev
 zero-revolution, prograde problems with the Sun's GM of DE421.
 
 For each solver the script prints solves per second (a warm-up call first, so Numba compilation and first
-imports are excluded; then the best of several timed repeats with ``time.perf_counter``) and the largest
-velocity difference from tianwen, max over the batch of max(|v1 - v1_tianwen|, |v2 - v2_tianwen|) in km/s.
+imports are excluded; then the best of several timed repeats with ``time.perf_counter``), the ratio of
+tianwen's 1-core rate to it, and the largest velocity difference from tianwen, max over the batch of
+max(|v1 - v1_tianwen|, |v2 - v2_tianwen|) in km/s. tianwen is timed with its default lock-step block kernel
+and with the scalar fallback (``TIANWEN_LAMBERT_KERNEL=scalar``, the kernel before issue 20); a multi-revolution
+batch (revs=1, both branches) compares the two as well.
 
     python benchmarks/lambert.py            # [--n 20000] [--seed 2020] [--repeats 5]
 
@@ -44,6 +47,20 @@ def version(mod) -> str:
         return _v(mod.__name__.split(".")[0])
     except Exception:  # noqa: BLE001
         return getattr(mod, "__version__", "?")
+
+
+class scalar_kernel:
+    """Within the block: tianwen's scalar Izzo kernel (the fallback, and the kernel before the block one)."""
+
+    def __enter__(self):
+        self.old = os.environ.get("TIANWEN_LAMBERT_KERNEL")
+        os.environ["TIANWEN_LAMBERT_KERNEL"] = "scalar"
+
+    def __exit__(self, *exc):
+        if self.old is None:
+            os.environ.pop("TIANWEN_LAMBERT_KERNEL", None)
+        else:
+            os.environ["TIANWEN_LAMBERT_KERNEL"] = self.old
 
 
 def best_time(fn, repeats: int, budget_s: float = 20.0) -> tuple[float, int]:
@@ -129,9 +146,25 @@ def main(argv=None) -> int:
     print(f"tianwen {version(tianwen)}")
     numba.set_num_threads(1)
     ref = record("tianwen (1 core, parallel=False)", lambda: lambert(r1, r2, tof, mu=mu, parallel=False))
+    with scalar_kernel():
+        record("tianwen scalar fallback (1 core)", lambda: lambert(r1, r2, tof, mu=mu, parallel=False), ref)
     numba.set_num_threads(cores)
     res = lambert(r1, r2, tof, mu=mu, parallel=True)
     record(f"tianwen ({cores} cores, parallel=True)", lambda: lambert(r1, r2, tof, mu=mu, parallel=True), ref)
+    # Multi-revolution: the same geometry with 4x the flight time (400-1800 days), one revolution, both branches;
+    # the block kernel beside the scalar fallback (the peers are timed on the zero-revolution batch only).
+    numba.set_num_threads(1)
+    multi = []
+    for branch in ("left", "right"):
+        call = lambda b=branch: lambert(r1, r2, 4.0 * tof, mu=mu, revs=1, branch=b, parallel=False)  # noqa: E731
+        call()
+        t_block, _ = best_time(call, args.repeats)
+        with scalar_kernel():
+            call()
+            t_scalar, _ = best_time(call, args.repeats)
+        solved = float(np.mean(call().status == 0))
+        multi.append((branch, n / t_block, n / t_scalar, solved))
+    numba.set_num_threads(cores)
     status = np.asarray(res.status)
     if (status != 0).any():
         print(f"  note: tianwen status != 0 for {(status != 0).sum()} problems: {np.unique(status)}")
@@ -238,11 +271,16 @@ def main(argv=None) -> int:
     # --- table ------------------------------------------------------------------------------------------
     print()
     w = max(len(r[0]) for r in rows)
-    print(f"{'solver':<{w}}  {'solves/s':>12}  {'max |dv| vs tianwen (km/s)':>27}  note")
-    print("-" * (w + 2 + 12 + 2 + 27 + 8))
+    top = rows[0][1]
+    print(f"{'solver':<{w}}  {'solves/s':>12}  {'tianwen 1 core / this':>21}  {'max |dv| vs tianwen (km/s)':>27}  note")
+    print("-" * (w + 2 + 12 + 2 + 21 + 2 + 27 + 8))
     for name, rate, dv, note in rows:
         dvs = "(reference)" if dv is None else f"{dv:.2e}"
-        print(f"{name:<{w}}  {rate:>12,.0f}  {dvs:>27}  {note.strip()}")
+        print(f"{name:<{w}}  {rate:>12,.0f}  {top / rate:>21.2f}  {dvs:>27}  {note.strip()}")
+    print("\nmulti-revolution (revs=1, flight times x4: 400-1800 days), 1 core:")
+    for branch, blk, sca, solved in multi:
+        print(f"  branch={branch:<5}  block {blk:>12,.0f} solves/s   scalar fallback {sca:>12,.0f}   "
+              f"ratio {blk / sca:.2f}   ({100 * solved:.1f}% have a 1-rev solution)")
     print(f"\ntransfer angles in the batch: {angle.min():.3f} .. {angle.max():.3f} deg "
           f"(closest to 180 deg: {np.abs(angle - 180).min():.4f} deg away)")
     return 0
