@@ -35,7 +35,7 @@ import numpy as np
 from .arrival import hyperbolic_dv  # noqa: F401 (also part of this module's API)
 from .bodies import GM_SUN, body as _body
 from .core.jit import PARALLEL_MIN
-from .core.transfer import grid_kernel, pairs_parallel, pairs_serial
+from .core.transfer import grid_kernel, grid_kernel_scalar, pairs_parallel, pairs_serial
 from .ephemeris import heliocentric_state
 from .errors import TianwenError
 from .lambert import check_options
@@ -201,7 +201,8 @@ def _grid_rows(spec: GridSpec, i0: int, i1: int, out: dict | None = None) -> dic
     ra, va = heliocentric_state(spec.target, arr, spec.ephemeris)
     td = (dep.jd1 - spec.ref_jd1) + dep.jd2
     ta = (arr.jd1 - spec.ref_jd1) + arr.jd2
-    grid_kernel(np.ascontiguousarray(rd), np.ascontiguousarray(vd), td, ra, va, ta, spec.mu, spec.revs,
+    kernel = grid_kernel_scalar if os.environ.get("TIANWEN_LAMBERT_KERNEL") == "scalar" else grid_kernel
+    kernel(np.ascontiguousarray(rd), np.ascontiguousarray(vd), td, ra, va, ta, spec.mu, spec.revs,
                  spec.prograde, spec.right, *(out[k][sl] for k in _FLOAT_VARS), out["transfer_type"][sl],
                  out["status"][sl])
     return out
@@ -285,7 +286,9 @@ def porkchop_grid(departure, arrival, *, step_days: float | None = 1.0, n: tuple
     done = 0
     with map_tasks(scheduler, workers) as run:
         if run is None:  # in-process: each chunk is written straight into the grid
-            if progress is not None:  # at least ~20 reports, so a progress bar advances smoothly (cells are
+            if progress is None:  # one call: each chunk converts the whole arrival axis to TDB again
+                bounds = [(0, nd)]
+            else:  # at least ~20 reports, so a progress bar advances smoothly (cells are
                 rows = max(1, min(rows, -(-nd // 20)))  # independent: the chunking changes no number)
                 bounds = [(i0, min(nd, i0 + rows)) for i0 in range(0, nd, rows)]
             for i0, i1 in bounds:
