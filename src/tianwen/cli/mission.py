@@ -30,6 +30,9 @@ def mission(
         from ..missions import load_mission
 
         m = load_mission(name)  # a one-line error for an unknown name, before the heavy imports
+        from ..warm import start
+
+        start("nbody")  # on a cold start, a second process compiles the integrator meanwhile (tianwen.warm)
         if oem and not oem.lower().endswith((".oem", ".txt", ".kvn")):
             fail(f"--oem {oem!r}: use a .oem (or .txt, .kvn) file name")
         from ..files import check_output

@@ -16,6 +16,7 @@ from ..core.nbody import (EVENT_DISTANCE, EVENT_RDOTV, MAX_STEPS, STEP_TOO_SMALL
                           integrate)
 from ..errors import TianwenError
 from ..time import Epoch, epoch as _epoch
+from ..warm import join as _join_warm_up
 from .events import Event, EventHit
 from .model import NBodyModel, relative_state, scalar_epoch
 from .trajectory import EDGE_SLACK_S, ManoeuvreTrajectory, Trajectory
@@ -93,6 +94,7 @@ def propagate(r0_km, v0_kms, t0, t1, *, model: NBodyModel | None = None, events=
     s_sorted = np.ascontiguousarray(s_eval[order])
 
     y0 = np.concatenate([r0, v0, np.eye(6).ravel()]) if stm else np.concatenate([r0, v0])
+    _join_warm_up("nbody")  # a cold start may be compiling the integrator in a second process (tianwen.warm)
     status, nfev, nsteps, steps, nev, evlog, y_eval_sorted = integrate(
         y0, t_end, float(rtol), float(atol_km), float(atol_kms), float(max_step_s), int(max_steps), tab,
         ev_kind, ev_body, ev_value, ev_limit, ev_dir, ev_term, s_sorted, bool(dense))
@@ -206,3 +208,14 @@ def propagate_with_manoeuvres(r0_km, v0_kms, t0, manoeuvres, t1, *, model: NBody
     seg = propagate(r, v, start, b, model=model, events=events, dense=dense, stm=stm, **options)
     segments.append(seg)
     return ManoeuvreTrajectory(segments, burns)
+
+
+def warm_up() -> None:
+    """Compile (or load from the cache) the integrator's kernels with the argument types every propagation
+    uses: one day of a heliocentric arc in the default model, with an event, the STM and the dense output
+    (what ``python -m tianwen.warm nbody`` runs, see :mod:`tianwen.warm`)."""
+    from .events import periapsis
+
+    tr = propagate([1.5e8, 0.0, 0.0], [0.0, 30.0, 0.0], "2020-08-01 TDB", "2020-08-02 TDB",
+                   events=[periapsis("earth")], dense=True, stm=True)
+    tr.state(tr.t0 + 0.5)

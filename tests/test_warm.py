@@ -1,0 +1,68 @@
+"""The cold-start helper (tianwen.warm): a second process compiles the integrator while a command starts.
+
+What must hold for it to help and never to harm: the child's warm-up compiles the integrator with the very argument
+types a real mission uses (otherwise the command would compile again after waiting), the cache check reads Numba's
+own cache location, and the helper stays out of the way when the cache is warm or the user turns it off.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+from tianwen import warm
+
+
+def _run(code: str, env=None) -> str:
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=900,
+                       env=dict(os.environ, **(env or {})))
+    assert p.returncode == 0, p.stderr[-2000:]
+    return p.stdout.strip().splitlines()[-1]
+
+
+def test_the_warm_up_compiles_the_signature_a_mission_uses():
+    """After the warm-up, reconstructing Tianwen-1 (events, manoeuvres, STM, dense output) adds no second signature
+    of the integrator or of the dense-output kernel: one compile serves both, so the child's work is never wasted."""
+    out = _run(
+        "import json\n"
+        "from tianwen.propagate.face import warm_up\n"
+        "from tianwen.core.nbody import integrate, dense_many\n"
+        "warm_up()\n"
+        "before = (len(integrate.signatures), len(dense_many.signatures))\n"
+        "from tianwen.reconstruct import reconstruct\n"
+        "reconstruct('tianwen-1')\n"
+        "print(json.dumps([before, (len(integrate.signatures), len(dense_many.signatures))]))\n")
+    before, after = json.loads(out)
+    assert before == [1, 1]
+    assert after == before
+
+
+def test_the_cache_check_finds_what_numba_wrote(tmp_path):
+    """``is_cached`` answers from the folder Numba itself uses under NUMBA_CACHE_DIR: false for an empty cache,
+    true once Numba has written the integrator's index there (checked through Numba's own cache object)."""
+    env = {"NUMBA_CACHE_DIR": str(tmp_path)}
+    assert _run("from tianwen import warm; print(warm.is_cached('nbody'))", env) == "False"
+    index = _run("from tianwen.core.nbody import integrate; print(integrate._cache._cache_file._index_path)", env)
+    os.makedirs(os.path.dirname(index), exist_ok=True)
+    with open(index, "wb"):
+        pass  # the index Numba would write (its folder and name are Numba's; only its presence is read)
+    assert _run("from tianwen import warm; print(warm.is_cached('nbody'))", env) == "True"
+
+
+def test_no_child_when_turned_off_or_warm(monkeypatch):
+    """TIANWEN_NO_WARM=1, or a warm cache, starts nothing; joining then returns at once; an unknown task is an
+    error naming the known ones."""
+    monkeypatch.setenv("TIANWEN_NO_WARM", "1")
+    assert warm.start("nbody") is False
+    warm.join("nbody")
+    monkeypatch.delenv("TIANWEN_NO_WARM")
+    monkeypatch.setattr(warm, "is_cached", lambda task: True)
+    assert warm.start("nbody") is False
+    try:
+        warm.start("everything")
+    except ValueError as exc:
+        assert "nbody" in str(exc)
+    else:
+        raise AssertionError("an unknown task was accepted")
