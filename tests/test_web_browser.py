@@ -5,7 +5,8 @@ its values equal the API's plain JSON form) under the server's Content-Security-
 error, no policy violation). Screenshots go to ``test-artifacts/`` for a person to look
 at (``web_porkchop_2020.png``; ``web_phone.png`` and ``web_phone_transfer.png`` on a phone-sized screen;
 ``web_desktop_scrolled.png``, ``web_desktop_full.png`` and ``web_phone_full.png`` from the layout test;
-``web_geometry_passes.png``).
+``web_geometry_passes.png``; ``web_return.png``, ``web_roundtrip.png``, ``web_navigation.png`` and their
+``web_phone_*.png``).
 
 Issue 19.3 (the page): at desktop (1400 x 1000) and phone (390 x 844) sizes no card's box overlaps another's, the
 sticky settings card included, at every scroll position (boxes computed in the page, not pixels); only years
@@ -240,13 +241,15 @@ def test_choose_2020_draw_click_and_download(server, browser):
 
     # The views below the fold load when scrolled to: history timeline, Tianwen-1, tracking geometry (each
     # drawn, or saying plainly that its module is not installed).
-    page.evaluate("() => window.scrollTo(0, document.body.scrollHeight)")
+    page.evaluate("() => document.getElementById('history-card').scrollIntoView()")
     page.wait_for_selector("#history[data-state=ready]")
     assert page.locator("#history .scatterlayer .point").count() >= 3  # Hope, Tianwen-1, Mars 2020 at least
+    page.evaluate("() => document.getElementById('mission-card').scrollIntoView()")
     page.wait_for_selector("#mission[data-state=ready], #mission[data-state=unavailable]")
     if page.get_attribute("#mission", "data-state") == "ready":
         names = page.evaluate("() => document.getElementById('mission-plot').data.map(t => t.name)")
         assert "Tianwen-1 cruise" in names and "mars orbit" in names
+    page.evaluate("() => document.getElementById('geometry-card').scrollIntoView()")
     page.wait_for_selector("#geometry[data-state=ready], #geometry[data-state=unavailable]")
     page.evaluate("() => window.scrollTo(0, 0)")
     page.wait_for_timeout(500)
@@ -309,10 +312,10 @@ def _no_overlap_while_scrolling(page, label: str):
     for y in list(range(0, height, step)) + [height]:
         page.evaluate(f"() => window.scrollTo(0, {y})")
         got = page.evaluate(OVERLAPS_JS)
-        assert got["n"] == 7, got
+        assert got["n"] == 10, got
         assert not got["hits"], f"{label}: cards overlap at scroll {got['scroll']}: {got['hits']}"
         stops += 1
-    for card in ("history-card", "mission-card", "geometry-card"):
+    for card in ("history-card", "mission-card", "geometry-card") + tuple(c for c, _ in NEW_VIEWS):
         page.evaluate(f"() => document.getElementById('{card}').scrollIntoView()")
         got = page.evaluate(OVERLAPS_JS)
         assert not got["hits"], f"{label}: cards overlap with {card} in view: {got['hits']}"
@@ -320,12 +323,17 @@ def _no_overlap_while_scrolling(page, label: str):
     return stops
 
 
+#: The views of issues 16 and 18 (return porkchop, round trip, navigation): each card and its drawn state.
+NEW_VIEWS = (("return-card", "#return-plot[data-state=ready]"), ("roundtrip-card", "#roundtrip-plot[data-state=ready]"),
+             ("navigation-card", "#navigation-plot[data-state=ready]"))
+
+
 def _settled(page):
     """The page drawn as it opens (the next opportunity), and the cards below the fold loaded."""
     page.wait_for_selector("#porkchop[data-state=ready]")
     for card, ready in (("history-card", "#history[data-state=ready]"),
                         ("mission-card", "#mission[data-state=ready], #mission[data-state=error]"),
-                        ("geometry-card", "#geometry[data-state=ready]")):
+                        ("geometry-card", "#geometry[data-state=ready]")) + NEW_VIEWS:
         page.evaluate(f"() => document.getElementById('{card}').scrollIntoView()")  # each loads when seen
         page.wait_for_selector(ready)
 
@@ -547,6 +555,12 @@ def test_keyboard_and_screen_reader_labels(server, browser):
       return r.violations.map(v => ({ id: v.id, help: v.help, nodes: v.nodes.slice(0, 3).map(n => n.target.join(' ')) }));
     }""")
     assert result == [], "\n".join(map(str, result))
+    for card, _ in NEW_VIEWS:  # each new view on its own, drawn (issues 16 and 18)
+        result = page.evaluate("""async (card) => {
+          const r = await axe.run('#' + card, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
+          return r.violations.map(v => ({ id: v.id, help: v.help, nodes: v.nodes.slice(0, 3).map(n => n.target.join(' ')) }));
+        }""", card)
+        assert result == [], (card, result)
     unlabeled = page.evaluate("""() => [...document.querySelectorAll('input, select, button, textarea')]
       .filter(e => !e.closest('.modebar') && !(e.labels && e.labels.length) && !e.getAttribute('aria-label')
                    && !e.textContent.trim()).map(e => e.id || e.outerHTML.slice(0, 60))""")
@@ -558,7 +572,7 @@ def test_keyboard_and_screen_reader_labels(server, browser):
     page.wait_for_selector("#porkchop[data-state=ready]")
     page.evaluate("() => { document.activeElement && document.activeElement.blur(); window.scrollTo(0, 0); }")
     order = []
-    for _ in range(12):
+    for _ in range(24):  # the skip link, the views' links in the header, then the settings
         page.keyboard.press("Tab")
         order.append(page.evaluate("() => { const e = document.activeElement; "
                                    "return e.type === 'radio' ? 'radio:' + e.value : e.id || e.className; }"))
@@ -578,5 +592,165 @@ def test_keyboard_and_screen_reader_labels(server, browser):
     page.keyboard.press("Enter")
     page.wait_for_selector("#trajectory[data-state=ready]")
     assert page.evaluate("() => window.tianwen.state.transfer.departure_utc").startswith("2020-07")
+    # Each new view is a link of the header away: Enter on it moves the focus into that card, and Tab reaches
+    # its form.
+    for card, first in (("return-card", "ret-opportunity"), ("roundtrip-card", "rt-opportunity"),
+                        ("navigation-card", None)):
+        page.focus(f"nav.jump a[href='#{card}']")
+        page.keyboard.press("Enter")
+        page.wait_for_function(f"() => document.activeElement.id === '{card}'")
+        page.keyboard.press("Tab")
+        focused = page.evaluate("() => [document.activeElement.id, document.activeElement.closest('section').id]")
+        assert focused[1] == card and (first is None or focused[0] == first), (card, focused)
+    assert not outside and not errors, (outside, errors)
+    ctx.close()
+
+
+# -------------------------------------------------------------------------------------------------------------
+# issues 16 and 18: the return porkchop, the round trip, navigation
+# -------------------------------------------------------------------------------------------------------------
+
+
+def _view(page, card: str, ready: str):
+    page.evaluate(f"() => document.getElementById('{card}').scrollIntoView()")
+    page.wait_for_selector(ready)
+
+
+def test_return_view_draws_the_return_porkchop(server, browser):
+    """Issue 16 item 4: the return card draws the API's Mars-to-Earth grid (tianwen.returns.return_grid) as the
+    outbound porkchop is drawn: its decoding of the compact grid equals the API's plain JSON form value for
+    value, the fill is the Mars departure burn, the text beside the figure names each best leg the API sends,
+    and under an entry-speed cap the cells over it are blank."""
+    import httpx
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    ctx, page, outside, errors = _offline_page(browser, server, viewport=DESKTOP)
+    page.goto(server + "/")
+    _view(page, "return-card", "#return-plot[data-state=ready]")
+    page.select_option("#ret-opportunity", "2030")
+    page.select_option("#ret-step", "5")
+    page.click("#ret-go")
+    page.wait_for_function("() => window.tianwen.state.returnGrid && window.tianwen.state.returnGrid.opportunity === '2030'"
+                           " && document.getElementById('return-plot').dataset.state === 'ready'")
+    grid = page.evaluate("() => window.tianwen.state.returnGrid")
+    plain = httpx.post(server + "/api/return", json={"opportunity": 2030, "step_days": 5, "ephemeris": "de421"},
+                       headers={"Accept": "application/json"}, timeout=180).json()
+    assert grid["shape"] == plain["shape"] and set(grid["variables"]) == set(plain["variables"])
+    for k, v in plain["variables"].items():
+        assert grid["variables"][k]["values"] == v["values"], k
+    first = page.evaluate("() => { const t = document.getElementById('return-plot').data[0]; return [t.type, t.name]; }")
+    assert first == ["contour", "Mars departure Δv"]
+    assert page.locator("#return-plot .contourlayer path").count() > 10
+    summary = page.inner_text("#ret-summary")
+    assert len(plain["legs"]) == 2
+    for leg in plain["legs"]:
+        assert f"Type {leg['type']}: leave Mars {leg['launch_utc'][:10]}" in summary
+        assert f"departure Δv {leg['departure_dv_kms']:.3f} km/s" in summary
+    page.locator("#return-card").screenshot(path=str(ARTIFACTS / "web_return.png"))
+    page.fill("#ret-max-entry", "12")
+    page.click("#ret-go")
+    page.wait_for_function("() => window.tianwen.state.returnGrid && window.tianwen.state.returnGrid.max_entry_kms === 12"
+                           " && document.getElementById('return-plot').dataset.state === 'ready'")
+    blank = page.evaluate("""() => { const g = window.tianwen.state.returnGrid, z = document.getElementById('return-plot').data[0].z;
+      const ok = g.variables.entry_ok.values; let over = 0, drawn = 0;
+      ok.forEach((row, i) => row.forEach((f, j) => { if (f === 0) { over += 1; if (z[j][i] !== null) drawn += 1; } }));
+      return [over, drawn]; }""")
+    assert blank[0] > 0 and blank[1] == 0, blank
+    assert "entry speed at most 12.000 km/s" in page.inner_text("#ret-summary")
+    assert not outside and not errors, (outside, errors)
+    ctx.close()
+
+
+def test_roundtrip_view_shows_the_legs_and_the_one_line_error(server, browser):
+    """Issue 16: the round-trip card shows the API's trip (tianwen.roundtrip.roundtrip): the legs, the stay, the
+    total dv and the entry speed, and a timeline of outbound, stay and return; constraints no trip meets give
+    the library's one-line message (the API's detail, word for word), the input it names marked invalid, and no
+    stale numbers."""
+    import httpx
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    ctx, page, outside, errors = _offline_page(browser, server, viewport=DESKTOP)
+    page.goto(server + "/")
+    _view(page, "roundtrip-card", "#roundtrip-plot[data-state=ready]")
+    page.select_option("#rt-opportunity", "2028")
+    page.fill("#rt-stay-min", "300")
+    page.fill("#rt-stay-max", "700")
+    page.click("#rt-go")
+    page.wait_for_function("() => window.tianwen.state.roundTrip && window.tianwen.state.roundTrip.opportunity === '2028'"
+                           " && window.tianwen.state.roundTrip.constraints.stay_days[0] === 300"
+                           " && document.getElementById('roundtrip-plot').dataset.state === 'ready'")
+    want = httpx.post(server + "/api/roundtrip", json={"opportunity": 2028, "stay_days": [300, 700], "family": "conjunction",
+                                                       "minimise": "dv", "ephemeris": "de421"}, timeout=180).json()
+    table = page.inner_text("#rt-numbers")
+    assert f"{want['total_dv_kms']:.3f} km/s" in table and f"{want['return']['entry_speed_kms']:.3f} km/s" in table
+    assert f"{want['stay_days']:.1f} d" in table and want["outbound"]["launch_utc"][:10] in table
+    names = page.evaluate("() => document.getElementById('roundtrip-plot').data.map(t => t.name)")
+    assert names == ["outbound", "stay at Mars", "return"]
+    page.locator("#roundtrip-card").screenshot(path=str(ARTIFACTS / "web_roundtrip.png"))
+    page.fill("#rt-max-c3", "5")
+    page.click("#rt-go")
+    page.wait_for_selector("#roundtrip-plot[data-state=error]")
+    detail = httpx.post(server + "/api/roundtrip", json={"opportunity": 2028, "stay_days": [300, 700], "max_c3_km2s2": 5,
+                                                         "family": "conjunction", "minimise": "dv", "ephemeris": "de421"},
+                        timeout=180).json()["detail"]
+    assert page.inner_text("#rt-status") == detail and "\n" not in detail
+    assert page.get_attribute("#rt-max-c3", "aria-invalid") == "true"
+    assert page.get_attribute("#rt-stay-min", "aria-invalid") is None
+    assert page.locator("#rt-numbers tbody tr").count() == 0
+    assert not outside and not errors, (outside, errors)
+    ctx.close()
+
+
+def test_navigation_view_shows_busy_then_the_ellipses(server, browser):
+    """Issue 18 item 4: the navigation card says it is busy (aria-busy) while tianwen.navigation.compare_stations
+    runs, then lists each station set as the API does (China's stations, + delta-DOR, + the partners, both),
+    with one ellipse per set whose farthest point from the aim point is its semi-major axis (1 % for the 120
+    points drawn); the consider ellipses replace the formal ones when chosen; without partners, two sets."""
+    import httpx
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    ctx, page, outside, errors = _offline_page(browser, server, viewport=DESKTOP)
+    page.goto(server + "/")
+    page.evaluate("""() => { window.busySeen = false; new MutationObserver(() => {
+      if (document.getElementById('navigation-card').getAttribute('aria-busy') === 'true') window.busySeen = true;
+    }).observe(document.getElementById('navigation-card'), { attributes: true }); }""")
+    _view(page, "navigation-card", "#navigation-plot[data-state=ready]")
+    assert page.evaluate("() => window.busySeen")
+    assert page.get_attribute("#navigation-card", "aria-busy") is None
+    want = httpx.post(server + "/api/navigation", json={}, timeout=180).json()
+    labels = page.eval_on_selector_all("#nav-table tbody tr td:first-child", "tds => tds.map(td => td.textContent)")
+    assert labels == [r["label"] for r in want["rows"]] and len(labels) == 4
+    import numpy as np
+
+    for which in ("formal", "consider"):
+        page.select_option("#nav-which", which)
+        page.wait_for_function(f"() => document.getElementById('navigation-plot').layout.xaxis.title.text.includes('{which}')")
+        traces = page.evaluate("() => document.getElementById('navigation-plot').data.map(t => [t.name, t.x, t.y])")
+        assert [t[0] for t in traces] == labels
+        for (name, x, y), row in zip(traces, want["rows"]):
+            reach = float(np.max(np.hypot(x, y)))
+            assert abs(reach - row[which]["semi_major_km"]) <= 0.01 * row[which]["semi_major_km"], (which, name)
+    page.select_option("#nav-which", "formal")
+    page.locator("#navigation-card").screenshot(path=str(ARTIFACTS / "web_navigation.png"))
+    for box in page.query_selector_all("#nav-form input[name=add]"):
+        box.uncheck()
+    page.click("#nav-go")
+    page.wait_for_function("() => window.tianwen.state.navigation && window.tianwen.state.navigation.rows.length === 2")
+    assert page.locator("#nav-table tbody tr").count() == 2
+    assert not outside and not errors, (outside, errors)
+    ctx.close()
+
+
+def test_new_views_on_a_phone(server, browser):
+    """The return, round-trip and navigation cards on a phone-sized screen: drawn, one column, no wider than
+    the screen (screenshots web_phone_return.png, web_phone_roundtrip.png, web_phone_navigation.png)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    ctx, page, outside, errors = _offline_page(browser, server, **PHONE)
+    page.goto(server + "/")
+    for (card, ready), shot in zip(NEW_VIEWS, ("return", "roundtrip", "navigation")):
+        _view(page, card, ready)
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
+        page.wait_for_timeout(500)
+        page.locator(f"#{card}").screenshot(path=str(ARTIFACTS / f"web_phone_{shot}.png"))
     assert not outside and not errors, (outside, errors)
     ctx.close()

@@ -1,7 +1,7 @@
 // tianwen web page: talks only to the JSON API under /api/ (schema at /openapi.json). No framework, no network
 // beyond this server: plotly.js is served by it from the installed plotly package.
-// Part 1 of 3 (settings, porkchop, transfer, windows, start); grid.js decodes the compact grid, views.js
-// draws the cards below the fold.
+// Part 1 (settings, porkchop, transfer, windows, start); grid.js decodes the compact grid and draws porkchops,
+// views.js, returns.js and navigation.js draw the cards below the fold.
 "use strict";
 
 const AU_KM = 149597870.7;
@@ -237,8 +237,6 @@ function porkchopRequest() {
   return body;
 }
 
-const transpose = (m) => m[0].map((_, j) => m.map((row) => row[j]));
-
 async function drawPorkchop(ev) {
   if (ev) ev.preventDefault();
   if (!$("pc-form").reportValidity()) return;
@@ -296,47 +294,11 @@ async function downloadPorkchop(suffix) {
   }
 }
 
-// Plotly's hover shows a transfer type as its name, not its code.
-function typeName(code) {
-  if (code === null || code === undefined || code <= 0) return "no solution";
-  const revs = Math.floor((code - 1) / 2);
-  return `Type ${code % 2 ? "I" : "II"}` + (revs ? ` (${revs} rev${revs > 1 ? "s" : ""})` : "");
-}
-
 function renderPorkchop(data, gen = state.generation) {
-  const v = data.variables;
-  const names = Object.keys(v).filter((k) => k !== "status");
-  const x = data.departure, y = data.arrival;
-  const c3 = transpose(v.c3.values);              // z[arrival][departure]
-  const finite = c3.flat().filter((z) => z !== null);
-  const lo = finite.length ? Math.floor(Math.min(...finite)) : 0;
-  const hi = lo + 40;
-  const zc3 = c3.map((row) => row.map((z) => (z !== null && z <= hi ? z : null)));
-  const cols = names.map((k) => transpose(v[k].values));
-  const typeCol = names.indexOf("transfer_type");
-  const custom = y.map((_, j) => x.map((_, i) => cols.map((c, n) => (n === typeCol ? typeName(c[j][i]) : c[j][i]))));
-  // Every variable by its human label (tianwen.porkchop.VARIABLES, sent by the API) with its units.
-  const line = (k, n) => {
-    if (k === "transfer_type") return `${esc(nameOf(v[k].label))}: %{customdata[${n}]}`;
-    const unit = unitOf(v[k].label);
-    return `${esc(nameOf(v[k].label))}: %{customdata[${n}]:.${Math.min(v[k].decimals, 3)}f}${unit ? " " + esc(unit) : ""}`;
-  };
-  const hover = "launch %{x|%Y-%m-%d %H:%M} UTC<br>arrival %{y|%Y-%m-%d %H:%M} UTC<br>"
-    + names.map(line).join("<br>") + "<extra></extra>";
-  const traces = [{
-    type: "contour", x, y, z: zc3, customdata: custom, hovertemplate: hover, name: "C3",
-    colorscale: "Viridis", reversescale: true, connectgaps: false,
-    contours: { start: lo, end: hi, size: 2 }, line: { width: 0.4 },
-    colorbar: { title: { text: "C3 km²/s²", side: "right" }, thickness: 14 },
-  }, {
-    type: "contour", x, y, z: transpose(v.vinf_arr.values), showscale: false, hoverinfo: "skip", name: "v∞ arrival",
-    contours: { coloring: "lines", showlabels: true, start: 2, end: 8, size: 1, labelfont: { size: 9, color: "crimson" } },
-    line: { color: "crimson", width: 1 }, colorscale: [[0, "crimson"], [1, "crimson"]],
-  }, {
-    type: "contour", x, y, z: transpose(v.tof.values), showscale: false, hoverinfo: "skip", name: "time of flight",
-    contours: { coloring: "lines", showlabels: false, start: 50, end: 600, size: 50 },
-    line: { color: "#555", width: 0.7, dash: "dash" }, colorscale: [[0, "#555"], [1, "#555"]],
-  }, {
+  const traces = gridTraces(data, { fill: "c3", name: "C3", title: "C3 km²/s²", floor: 1, span: 40, size: 2,
+                                    lines: { name: "vinf_arr", title: "v∞ arrival", start: 2, end: 8, size: 1 } });
+  const y = data.arrival;
+  traces.push({
     // The minima are named in the settings card and on hover: text beside the stars would sit on the contours.
     type: "scatter", mode: "markers", name: "minima",
     x: data.minima.map((m) => m.departure), y: data.minima.map((m) => m.arrival),
@@ -344,7 +306,7 @@ function renderPorkchop(data, gen = state.generation) {
     textfont: { size: 11 }, customdata: data.minima.map((m) => [m.departure, m.arrival]),
     marker: { symbol: "star", size: 16, color: "white", line: { color: "black", width: 1 } },
     hovertemplate: "%{text}<br>launch %{x|%Y-%m-%d}<br>arrival %{y|%Y-%m-%d}<extra></extra>",
-  }];
+  });
   const inRange = (t) => t && t >= y[0] && t <= y[y.length - 1] + "Z";
   const ms = data.missions.filter((m) => inRange(m.arrival));
   if (ms.length) {
@@ -359,12 +321,7 @@ function renderPorkchop(data, gen = state.generation) {
   }
   traces.push({ type: "scatter", mode: "markers", name: "selected", x: [], y: [], hoverinfo: "skip",
                 marker: { symbol: "x-thin-open", size: 16, line: { width: 3, color: "#ff2d55" } } });
-  const layout = {
-    margin: { l: 60, r: 10, t: 10, b: 50 }, showlegend: false, hovermode: "closest",
-    xaxis: { title: { text: "launch date (UTC)" }, type: "date", automargin: true },
-    yaxis: { title: { text: "arrival date (UTC)" }, type: "date", automargin: true },
-    font: { size: 11 },
-  };
+  const layout = gridLayout();
   const el = $("porkchop");
   if (!el.data) el.innerHTML = "";
   renderMinima(data);
@@ -617,6 +574,10 @@ function init() {
   $("geo-form").addEventListener("submit", loadGeometry);
   $("mis-form").addEventListener("submit", loadMission);
   $("mis-oem").addEventListener("click", downloadMissionOem);
+  $("ret-form").addEventListener("submit", loadReturn);
+  $("rt-form").addEventListener("submit", loadRoundTrip);
+  $("nav-form").addEventListener("submit", loadNavigation);
+  $("nav-which").addEventListener("change", () => { if (state.navigation) renderNavigation(state.navigation); });
   $("geo-target").addEventListener("change", () => {
     const cruise = { "tianwen-1": ["2020-07-26", "2021-02-09"], "hope": ["2020-07-22", "2021-02-08"],
                      "mars2020": ["2020-08-02", "2021-02-17"] }[$("geo-target").value];
@@ -632,6 +593,9 @@ function init() {
   whenVisible($("history-card"), () => limits.then(loadHistory));
   whenVisible($("mission-card"), () => loadMission());
   whenVisible($("geometry-card"), () => initGeometry());
+  whenVisible($("return-card"), () => initReturn());
+  whenVisible($("roundtrip-card"), () => initRoundTrip());
+  whenVisible($("navigation-card"), () => loadNavigation());
   if (typeof Plotly === "undefined") {
     setStatus("pc-status", "plotly.js did not load from /vendor/plotly.min.js", "error");
   }
