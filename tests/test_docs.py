@@ -193,7 +193,8 @@ def test_reconstruction_page_quotes_what_the_library_computes():
     tw1 = reconstruct("tianwen-1").as_json()["capture"]
     assert f"{tw1['finite_burn_duration_min']:.1f} min finite" in _row(text, "MOI burn")[1]
     hope = reconstruct("hope").as_json()["arrival_state"]
-    assert _row(text, "capture inclination")[3].startswith(f"{hope['inclination_deg']:.1f}°")
+    quoted = float(_row(text, "capture inclination")[3].split("°")[0])  # untargeted: the page says it moves 0.01°
+    assert abs(quoted - hope["inclination_deg"]) <= 0.06
     m2020 = reconstruct("mars2020").as_json()["entry"]
     assert _row(text, "entry speed")[5].startswith(f"{m2020['speed_kms']:.3f} km/s")
 
