@@ -37,6 +37,7 @@ _EXPORTS = {
     "dsm_transfer": "dsm", "broken_plane_transfer": "dsm", "dsm_porkchop": "dsm",
     "reconstruct_dsm": "reconstruct_dsm",
     "return_opportunities": "returns", "return_leg": "returns", "return_grid": "returns",
+    "return_minima": "returns", "return_windows": "returns", "mission_orbit": "returns",
     "roundtrip": "roundtrip",
     "mission_entry": "landing", "landing_ellipse": "landing", "entry_corridor": "landing",
     "compare_stations": "navigation",
