@@ -441,3 +441,72 @@ def test_cli_transfer_mission(cli):
     assert len(rec["orbit_phases"]) == 4 and rec["assumptions"]
     bad = cli("transfer", "--mission", "hope")
     assert bad.returncode == 2 and "no published deep-space manoeuvre" in bad.stderr
+
+
+def test_departure_burn_from_a_parking_orbit_is_the_oberth_burn():
+    """With ``parking_alt_km`` the launch is priced as the burn from a circular parking orbit onto the departure
+    hyperbola, dv = sqrt(v_inf^2 + 2 mu / r) - sqrt(mu / r) (Vallado 2013, eq. 12-4 with a circular initial orbit):
+    recomputed here from the transfer's own launch v-infinity. (The burn once came out as the full periapsis speed,
+    11 km/s, because the circular orbit's apoapsis was passed as zero.)"""
+    earth = body("earth")
+    r = earth.radius_km + 200.0
+    t = broken_plane_transfer("2026-11-10", "2027-08-08", parking_alt_km=200.0)
+    v = float(np.linalg.norm(t.vinf_dep_kms))
+    expected = math.sqrt(v * v + 2.0 * earth.gm_km3_s2 / r) - math.sqrt(earth.gm_km3_s2 / r)
+    assert t.departure_dv_kms == pytest.approx(expected, abs=1e-9)
+    assert 3.0 < t.departure_dv_kms < 4.5  # trans-Mars injection from LEO: 3.6 km/s at C3 ~ 10
+    assert t.total_dv_kms == pytest.approx(t.departure_dv_kms + t.dsm_dv_total_kms + float(
+        np.linalg.norm(t.vinf_arr_kms)), abs=1e-9)
+
+
+def test_broken_plane_porkchop_closes_the_ridge_and_its_optima():
+    """`porkchop --broken-plane` on the 2026 opportunity (8 x 8 cells, parking and capture orbits assumed): every
+    broken-plane cell costs no more than its ballistic arc (the ballistic arc is a feasible plane change of zero),
+    some cell on the 180-deg ridge is cheaper by more than 100 m/s, and the printed optima are the least cells of
+    the two maps recomputed here from the grid the library returns."""
+    from tianwen.dsm import grid_optima
+
+    g = dsm_porkchop(("2026-09-01", "2026-12-30"), ("2027-06-01", "2027-11-30"), n=(8, 8), count_launch=True,
+                     parking_alt_km=200.0, capture=(400.0, 400.0))
+    tot, bal = g["total_dv"], g["ballistic_total_dv"]
+    ok = np.isfinite(bal) & np.isfinite(tot)
+    assert np.all(tot[ok] <= bal[ok] + 1e-6)
+    assert np.nanmax(bal - tot) > 0.1
+    best = {o.kind: o for o in grid_optima(g)}
+    assert best["broken-plane"].total_dv_kms == pytest.approx(np.nanmin(tot), abs=1e-12)
+    assert best["ballistic"].total_dv_kms == pytest.approx(np.nanmin(bal), abs=1e-12)
+    i, j = np.unravel_index(int(np.nanargmin(tot)), tot.shape)
+    assert (best["broken-plane"].departure, best["broken-plane"].arrival) == (g.departure[i], g.arrival[j])
+
+
+def test_cli_broken_plane_porkchop(cli, tmp_path):
+    """The CLI prints the two optima with the assumed orbits named, writes the side-by-side figure, and refuses
+    a grid of one cell and a format the figure cannot take (exit 2, one line)."""
+    r = cli("porkchop", "--opportunity", "2026", "--broken-plane", "--cells", "6", "--json")
+    assert r.returncode == 0, r.stderr
+    d = json.loads(r.stdout)
+    assert [o["kind"] for o in d["optima"]] == ["ballistic", "broken-plane"]
+    assert d["assumed"] == ["200 km circular parking orbit", "400 km circular capture orbit"]
+    assert d["optima"][1]["total_dv_kms"] <= d["optima"][0]["total_dv_kms"] + 1e-4
+    png = tmp_path / "ridge.png"
+    r = cli("porkchop", "--opportunity", "2026", "--broken-plane", "--cells", "6", "--out", str(png))
+    assert r.returncode == 0 and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    for bad in (["--cells", "1"], ["--out", str(tmp_path / "x.html")]):
+        r = cli("porkchop", "--opportunity", "2026", "--broken-plane", *bad)
+        assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1
+
+
+def test_a_plane_change_of_nothing_that_saves_something_is_explained():
+    """The 2026 Type I minimum-C3 optimum sits at a 179.99 deg transfer angle, where two nearly opposite positions
+    leave the ballistic plane to their last digits: the broken-plane transfer between the same dates saves tens of
+    m/s with a DSM under 5 m/s. The record says why (its ``note``), so the output never shows that saving bare."""
+    from tianwen.time import Epoch
+    from tianwen.windows import windows
+
+    row = next(r for r in windows(2026, 2026) if r.type == "I" and r.minimizes == "c3")
+    t0 = Epoch(row.launch_tdb_jd, 0.0, "tdb")
+    b = broken_plane_transfer(t0, t0 + row.tof_days)
+    assert b.dsm_dv_total_kms < 0.005 and b.ballistic_total_dv_kms - b.total_dv_kms > 0.01
+    assert "ill-determined" in b.note
+    far = broken_plane_transfer("2020-07-23", "2021-02-10")  # Tianwen-1's dates: 160 deg, a well-set plane
+    assert far.note == ""

@@ -402,6 +402,17 @@ class DSMTransfer:
     ballistic_total_dv_kms: float = math.nan
     extra: dict = field(default_factory=dict)
 
+    @property
+    def note(self) -> str:
+        """Why a plane change of almost nothing saves more than itself: on the 180 deg ridge the ballistic arc's
+        plane is set by the last digits of the two positions (any plane holds two opposite points), so a DSM of
+        a few m/s moves the transfer into a cheaper plane. Empty otherwise."""
+        saving = self.ballistic_total_dv_kms - self.total_dv_kms
+        if self.dsm_dv_total_kms < 0.005 and saving > max(0.005, 2.0 * self.dsm_dv_total_kms):
+            return (f"a {1000 * self.dsm_dv_total_kms:.1f} m/s plane change saves {1000 * saving:.0f} m/s: near 180 deg "
+                    "the ballistic arc's plane is ill-determined, and the DSM picks a cheaper one")
+        return ""
+
     def as_json(self, decimals: int = 6) -> dict:
         """The issue's JSON record (rounded here, at the edge)."""
 
@@ -440,7 +451,7 @@ def transfer_record(prob: Problem, tl, ta, vinf, eta, cap) -> DSMTransfer:
     rm, ub, ua, v2 = (np.array(out[3 * k:3 * k + 3]) for k in range(4))
     c = prob.cost
     vdep, varr = float(np.linalg.norm(vinf)), v2 - va
-    dep_dv = float(hyperbola_dv(vdep, max(c.dep_mode, 1), c.dep_mu, c.dep_rp, 0.0))
+    dep_dv = float(hyperbola_dv(vdep, max(c.dep_mode, 1), c.dep_mu, c.dep_rp, c.dep_rp))
     arr_dv = float(hyperbola_dv(float(np.linalg.norm(varr)), c.arr_mode, c.arr_mu, c.arr_rp, c.arr_ra))
     dsm = ua - ub
     total = (dep_dv if c.dep_mode else 0.0) + float(np.linalg.norm(dsm)) + arr_dv
@@ -457,7 +468,7 @@ def transfer_record(prob: Problem, tl, ta, vinf, eta, cap) -> DSMTransfer:
     ballistic = math.nan
     if int(sol.status) == 0 and (cap is None or float(vb @ vb) <= cap + 1e-9):
         vab = float(np.linalg.norm(np.asarray(sol.v2) - va))
-        ballistic = ((float(hyperbola_dv(float(np.linalg.norm(vb)), c.dep_mode, c.dep_mu, c.dep_rp, 0.0))
+        ballistic = ((float(hyperbola_dv(float(np.linalg.norm(vb)), c.dep_mode, c.dep_mu, c.dep_rp, c.dep_rp))
                       if c.dep_mode else 0.0) + float(hyperbola_dv(vab, c.arr_mode, c.arr_mu, c.arr_rp, c.arr_ra)))
     dla, rla = _radec(vinf)
     names = [b if not isinstance(b, str) else _body(b).name for b in (prob.origin, prob.target)]
@@ -655,7 +666,7 @@ def dsm_porkchop(departure, arrival, *, step_days: float | None = None, n: tuple
 
     bc3, bva = grid["c3"], grid["vinf_arr"]
     ok = np.isfinite(bc3) & ((bc3 <= cap + 1e-9) if cap is not None else True) & (tof_days >= min_tof_days)
-    dep_term = np.vectorize(lambda v: hyperbola_dv(v, cost.dep_mode, cost.dep_mu, cost.dep_rp, 0.0))
+    dep_term = np.vectorize(lambda v: hyperbola_dv(v, cost.dep_mode, cost.dep_mu, cost.dep_rp, cost.dep_rp))
     arr_term = np.vectorize(lambda v: hyperbola_dv(v, cost.arr_mode, cost.arr_mu, cost.arr_rp, cost.arr_ra))
     with np.errstate(invalid="ignore"):
         btot = np.where(ok, dep_term(np.sqrt(bc3)) + arr_term(bva), np.nan)
@@ -665,6 +676,41 @@ def dsm_porkchop(departure, arrival, *, step_days: float | None = None, n: tuple
                  objective=_objective_text(cost), max_c3_km2s2=np.nan if cap is None else cap,
                  eta_low=lo_eta, eta_high=hi_eta, model="one-DSM leg (MGA-1DSM), SLSQP per cell, warm-started")
     return DSMGrid(out, grid.departure, grid.arrival, grid.scale, attrs, ballistic=grid)
+
+
+@dataclass
+class GridOptimum:
+    """The least-cost cell of one of a DSM grid's cost maps (full precision; epochs as datetime64 in the grid's
+    scale)."""
+
+    kind: str  # "ballistic" or "dsm" ("broken-plane" when the grid counts the launch)
+    departure: np.datetime64
+    arrival: np.datetime64
+    total_dv_kms: float
+    dsm_dv_kms: float
+    c3_km2s2: float
+
+    def as_json(self) -> dict:
+        return {"kind": self.kind, "launch": str(self.departure)[:10], "arrival": str(self.arrival)[:10],
+                "total_dv_kms": round(self.total_dv_kms, 4), "dsm_dv_kms": round(self.dsm_dv_kms, 4),
+                "c3_km2s2": round(self.c3_km2s2, 3)}
+
+
+def grid_optima(g: DSMGrid) -> list[GridOptimum]:
+    """The least total-cost cell of the ballistic arcs and of the one-DSM transfers of a :func:`dsm_porkchop`
+    grid, in that order (a map with no finite cell is left out). With ``count_launch=True`` the DSM map is the
+    broken-plane one, and the two optima are the side-by-side comparison of the handbooks' "with DSM" charts."""
+    out = []
+    dsm_kind = "broken-plane" if g.attrs.get("objective", "").startswith(("launch", "departure")) else "dsm"
+    for kind, key in (("ballistic", "ballistic_total_dv"), (dsm_kind, "total_dv")):
+        v = g[key]
+        if not np.isfinite(v).any():
+            continue
+        i, j = np.unravel_index(int(np.nanargmin(v)), v.shape)
+        dsm_dv = 0.0 if kind == "ballistic" else float(g["dsm_dv"][i, j])
+        c3 = float(g.ballistic["c3"][i, j]) if kind == "ballistic" else float(g["c3"][i, j])
+        out.append(GridOptimum(kind, g.departure[i], g.arrival[j], float(v[i, j]), dsm_dv, c3))
+    return out
 
 
 def _leg_numbers(rd, vd, ra, va, tof_s, x, args):

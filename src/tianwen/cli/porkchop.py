@@ -44,6 +44,10 @@ def porkchop(
     entry_alt: float = typer.Option(125.0, "--entry-alt-km", help="return: Earth entry interface altitude, km"),
     max_entry: Optional[float] = typer.Option(None, "--max-entry-kms", help="return: Earth entry speed cap, km/s "
                                               "(cells above it are infeasible)"),
+    broken_plane: bool = typer.Option(False, "--broken-plane", help="ballistic and broken-plane (one mid-course "
+                                      "plane change) total dv side by side, on a --cells x --cells grid"),
+    cells: int = typer.Option(100, "--cells", help="with --broken-plane: grid points per axis (each cell is an "
+                              "optimisation; 100 x 100 takes about a minute)"),
 ):
     """Porkchop plot of launch energy C3 and arrival v-infinity (default: the next Earth–Mars opportunity).
 
@@ -55,6 +59,7 @@ def porkchop(
     Example:
       tianwen porkchop --opportunity 2028 --parking-alt-km 200 --capture-rp-km 3789 --capture-ra-km 60000
       tianwen porkchop --origin mars --target earth --opportunity 2030 --max-entry-kms 12.2 --out back.png
+      tianwen porkchop --opportunity 2026 --broken-plane --cells 60 --out ridge.png
     """
     if origin.strip().lower() == "mars" and target.strip().lower() == "earth":
         return _return_porkchop(opportunity, depart, arrive, step, ephemeris_name, out, as_json, scheduler, workers,
@@ -70,9 +75,18 @@ def porkchop(
 
         if out:
             from ..files import check_output
-            from ..plots import FORMATS
+
+            if broken_plane:
+                from ..plots_dsm import FORMATS
+            else:
+                from ..plots import FORMATS
 
             check_output(out, FORMATS)  # before any computing
+        if broken_plane and (revs or scheduler or workers or missions or dla):
+            fail("--broken-plane draws zero-revolution transfers on this machine: drop --revs, --scheduler, "
+                 "--workers, --missions and --dla")
+        if not 2 <= cells <= 400:
+            fail(f"--cells {cells}: give 2 to 400 grid points per axis")
         if depart or arrive:
             if not (depart and arrive):
                 fail("give both --depart and --arrive, or --opportunity")
@@ -87,6 +101,16 @@ def porkchop(
             from ..porkchop import capture_altitudes
 
             capture = capture_altitudes(target, capture_rp_km, capture_ra_km)
+        if broken_plane:
+            assumed = []
+            if parking_alt_km is None:  # launch and arrival priced as burns: v-infinity 1:1 with the DSM would
+                assumed.append("200 km circular parking orbit")  # let the DSM do the launcher's work
+            if capture is None:
+                capture = (400.0, 400.0)  # (periapsis, apoapsis) altitudes, km
+                assumed.append("400 km circular capture orbit")
+            return _broken_plane(dep, arr, label, origin, target, ephemeris_name,
+                                 200.0 if parking_alt_km is None else parking_alt_km, capture, cells, out, as_json,
+                                 assumed)
         bar = progress_bar("porkchop", "cells", quiet=as_json)
         try:
             grid = porkchop_grid(dep, arr, step_days=step, origin=origin, target=target, ephemeris=ephemeris_name,
@@ -197,6 +221,38 @@ def return_minimum_json(m) -> dict:
             "vinf_dep_kms": round(m.vinf_dep_kms, 4), "departure_dv_kms": round(m.departure_dv_kms, 4),
             "vinf_arr_kms": round(m.vinf_arr_kms, 4), "entry_speed_kms": round(m.entry_speed_kms, 4),
             "dla_deg": round(m.dla_deg, 2), "rla_deg": round(m.rla_deg, 2)}
+
+
+def _broken_plane(dep, arr, label, origin, target, ephemeris_name, parking_alt_km, capture, cells, out, as_json,
+                  assumed):
+    """`porkchop --broken-plane`: the DSM grid with the launch counted (tianwen.dsm.dsm_porkchop), its two optima."""
+    from ..dsm import dsm_porkchop, grid_optima
+
+    bar = progress_bar("broken-plane porkchop", "cells", quiet=as_json)
+    try:
+        g = dsm_porkchop(dep, arr, n=(cells, cells), origin=origin, target=target, ephemeris=ephemeris_name,
+                         parking_alt_km=parking_alt_km, capture=capture, count_launch=True, progress=bar)
+    finally:
+        if bar is not None:
+            bar.close()
+    rows = [o.as_json() for o in grid_optima(g)]
+    if out:
+        from ..plots_dsm import save_broken_plane
+
+        save_broken_plane(g, out, label=label)
+    if as_json:
+        typer.echo(json.dumps({"origin": g.attrs["origin"], "target": g.attrs["target"], "cells": list(g.shape),
+                               "objective": g.attrs["objective"], "parking_alt_km": parking_alt_km,
+                               "capture_alt_km": list(capture), "assumed": assumed, "optima": rows}))
+        return
+    typer.echo(f"{g.attrs['origin']} -> {g.attrs['target']} broken-plane porkchop ({g.attrs['ephemeris']}): "
+               f"{g.shape[0]} x {g.shape[1]} cells; total dv = {g.attrs['objective']}"
+               + (f" (assumed: {', '.join(assumed)})" if assumed else ""))
+    for r in rows:
+        typer.echo(f"  least {r['kind']:<12} {r['total_dv_kms']:.3f} km/s  launch {r['launch']}  arrive {r['arrival']}"
+                   f"  C3 {r['c3_km2s2']:.2f}  plane change {1000 * r['dsm_dv_kms']:.0f} m/s")
+    if out:
+        typer.echo(f"wrote {out}")
 
 
 def minima_json(grid, by: str = "c3") -> list:
@@ -312,6 +368,8 @@ def windows(
                     d["broken_plane"] = {"total_dv_kms": round(b.total_dv_kms, 4),
                                          "ballistic_total_dv_kms": round(b.ballistic_total_dv_kms, 4),
                                          "dsm_dv_kms": round(b.dsm_dv_total_kms, 4), "dsm_utc": b.dsm.utc_iso()}
+                    if b.note:
+                        d["broken_plane"]["note"] = b.note
                 if r.is_past():
                     d["past"] = True
                 if launch_site is not None:
@@ -339,7 +397,8 @@ def windows(
                 b = planes[k]
                 typer.echo(f"{r.opportunity:>5} {r.type:>4} {r.minimizes:>9}: launch v-inf + arrival v-inf "
                            f"{b.ballistic_total_dv_kms:.3f} km/s ballistic, {b.total_dv_kms:.3f} km/s broken-plane "
-                           f"(plane change {1000 * b.dsm_dv_total_kms:.0f} m/s on {b.dsm.utc_iso()[:10]})")
+                           f"(plane change {1000 * b.dsm_dv_total_kms:.0f} m/s on {b.dsm.utc_iso()[:10]})"
+                           + (f"; {b.note}" if b.note else ""))
         for opp, p in periods.items():
             if "open_utc" in p:
                 typer.echo(f"{opp}: launch period {p['open_utc'][:10]} .. {p['close_utc'][:10]} for {payload_kg:g} kg "

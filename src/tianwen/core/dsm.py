@@ -58,7 +58,7 @@ def leg_cost(rdx, rdy, rdz, vdx, vdy, vdz, vix, viy, viz, rax, ray, raz, vax, va
     dsm = math.sqrt((wx - ux) ** 2 + (wy - uy) ** 2 + (wz - uz) ** 2)
     varr = math.sqrt((v2x - vax) ** 2 + (v2y - vay) ** 2 + (v2z - vaz) ** 2)
     vdep = math.sqrt(vix * vix + viy * viy + viz * viz)
-    total = hyperbola_dv(vdep, dep_mode, dep_mu, dep_rp, 0.0) + dsm + hyperbola_dv(varr, arr_mode, arr_mu, arr_rp,
+    total = hyperbola_dv(vdep, dep_mode, dep_mu, dep_rp, dep_rp) + dsm + hyperbola_dv(varr, arr_mode, arr_mu, arr_rp,
                                                                                  arr_ra)
     return total, dsm, varr
 
