@@ -12,11 +12,13 @@ a select, and the transcendental functions are the straight-line ones of :mod:`.
    steps it takes alone);
 4. velocities (eq. 9-10).
 
-Rare lanes are re-solved by the scalar kernel, which is the reference: invalid or collinear input, an iterate
-within 0.2 of x = 1 (where the scalar kernel switches to Lagrange's form or Battin's series) or beyond x = 10
-(fast hyperbolas, where Lancaster's form is ill-conditioned), a step that leaves
-the domain or does not converge, and multi-revolution problems below the T(x) at x = 0 (where the scalar kernel
-first checks the minimum time). Every status code is therefore the scalar kernel's.
+Multi-revolution problems below T(x = 0) first find the minimum time by the scalar kernel's Halley iteration,
+also in lock-step, and those below it have no solution (status 1). Lagrange's form of T(x) (elliptic
+0.8 < x < 0.99) is evaluated only in the steps where some lane needs it. Rare lanes are re-solved by the scalar
+kernel, which is the reference: invalid or collinear input, an iterate where the scalar kernel uses Battin's
+series (within 0.01 of x = 1) or Lagrange's hyperbolic form (1.01 < x < 1.2), a fast hyperbola (x > 10, where
+Lancaster's form is ill-conditioned), and a step that leaves the domain or does not converge. Every status code
+is therefore the scalar kernel's.
 """
 
 from __future__ import annotations
@@ -26,8 +28,8 @@ import math
 import numpy as np
 
 from .jit import fast_kernel, prange
-from .lambert_izzo import COLLINEAR_TOL, izzo
-from .vmath import vacos, vexp, vlog
+from .lambert_izzo import COLLINEAR_TOL, NO_SOLUTION, izzo
+from .vmath import vacos, vasin, vexp, vlog, vsin
 
 #: Lanes per block: 16 float64 lanes fill four AVX2 registers (or two AVX-512, eight NEON) per row.
 W = 16
@@ -37,9 +39,9 @@ CHUNK = 2048
 # The scratch array is one flat float64 array: row r of lane k at S[r * W + k]. Rows at constant offsets let LLVM
 # prove that the rows never overlap, so each lane loop vectorises without run-time alias checks.
 _names = ("R1X R1Y R1Z R2X R2Y R2Z TOF LAM TT GAM RHO SIG IR1 IR2 I1X I1Y I1Z I2X I2Y I2Z T1X T1Y T1Z T2X T2Y T2Z "
-          "X ACT RARE V1X V1Y V1Z V2X V2Y V2Z ST").split()
+          "X ACT RARE V1X V1Y V1Z V2X V2Y V2Z ST XM TM CHK NOS").split()
 (R1X, R1Y, R1Z, R2X, R2Y, R2Z, TOF, LAM, TT, GAM, RHO, SIG, IR1, IR2, I1X, I1Y, I1Z, I2X, I2Y, I2Z, T1X, T1Y, T1Z,
- T2X, T2Y, T2Z, X, ACT, RARE, V1X, V1Y, V1Z, V2X, V2Y, V2Z, ST) = (i * W for i in range(len(_names)))
+ T2X, T2Y, T2Z, X, ACT, RARE, V1X, V1Y, V1Z, V2X, V2Y, V2Z, ST, XM, TM, CHK, NOS) = (i * W for i in range(len(_names)))
 ROWS = len(_names)
 
 LN2 = 0.6931471805599453
@@ -118,7 +120,7 @@ def _guess(S, revs, right):
             xa = vexp(e) - 1.0
             xb = 2.5 * T1 / T * (T1 - T) / (1.0 - l2 * l2 * lam) + 1.0
             S[X + k] = xb if T <= T1 else xa
-            S[ACT + k] = 1.0 - S[RARE + k]
+            S[CHK + k] = 0.0
     else:
         npi = revs * math.pi
         for k in range(W):
@@ -127,57 +129,163 @@ def _guess(S, revs, right):
             arg = 8.0 * T / npi if right else (npi + math.pi) / (8.0 * T)
             t = vexp(TWO_THIRDS * vlog(arg))
             S[X + k] = (t - 1.0) / (t + 1.0)
-            rare = (S[RARE + k] != 0.0) | (T < T00)
-            S[RARE + k] = 1.0 if rare else 0.0
-            S[ACT + k] = 0.0 if rare else 1.0
+            S[CHK + k] = 1.0 if (S[RARE + k] == 0.0) & (T < T00) else 0.0  # below T(x=0): is there a solution?
+
+
+@fast_kernel(inline="always")
+def _derivatives(x, T, lam, iz, iE):
+    """dT/dx, d2T/dx2, d3T/dx3 (Izzo eq. 22), as the scalar kernel's _dtdx but from the reciprocals of z (its y)
+    and of E = x^2 - 1 that T(x) already needed: no division of its own (the derivatives only steer the
+    iteration; its root is that of T(x) = T)."""
+    K = lam * lam
+    l3 = K * lam
+    iz2 = iz * iz
+    iz3 = iz2 * iz
+    d1 = -(3.0 * T * x - 2.0 + 2.0 * l3 * x * iz) * iE
+    d2 = -(3.0 * T + 5.0 * x * d1 + 2.0 * (1.0 - K) * l3 * iz3) * iE
+    d3 = -(7.0 * x * d2 + 8.0 * d1 - 6.0 * (1.0 - K) * K * l3 * x * iz3 * iz2) * iE
+    return d1, d2, d3
+
+
+@fast_kernel(inline="always")
+def _tof_x(x, lam, npi, lagrange, hyperbolic=True):
+    """(T(x), bad, 1/z, 1/E) as the scalar kernel's x2tof: Lancaster's form (Izzo eq. 18-20), and with
+    ``lagrange`` also Lagrange's form for elliptic 0.8 < x < 0.99. ``bad``: the scalar kernel must evaluate this
+    x (Battin's series within 0.01 of x = 1, Lagrange's hyperbolic form for 1.01 < x < 1.2, or a fast hyperbola
+    x > 10, where Lancaster's form cancels away ~2 log10(x) digits and only the scalar kernel's own rounding
+    reproduces it). ``hyperbolic=False`` skips the logarithm of the hyperbolic branch (the caller knows no lane
+    needs it)."""
+    dist = abs(x - 1.0)
+    lag = lagrange & (dist > 0.01) & (dist < 0.2) & (x < 1.0)
+    bad = ((dist < 0.2) & (not lag)) | (x > 10.0)
+    K = lam * lam
+    E = x * x - 1.0
+    iE = 1.0 / E
+    z = math.sqrt(1.0 + K * E)
+    iz = 1.0 / z
+    y = math.sqrt(abs(E))
+    g = x * z - lam * E
+    gc = -1.0 if g < -1.0 else (1.0 if g > 1.0 else g)
+    d = npi + vacos(gc)
+    if hyperbolic:
+        d = d if E < 0.0 else vlog(y * (z - lam * x) + g)
+    tof = (x - lam * z - d * y * abs(iE)) * iE  # d / y = d y / |E|
+    if lagrange:
+        a = -iE  # 1 / (1 - x^2)
+        alfa = 2.0 * vacos(x)
+        beta = 2.0 * vasin(math.sqrt(lam * lam / a))
+        beta = -beta if lam < 0.0 else beta
+        tof_l = a * math.sqrt(a) * ((alfa - vsin(alfa)) - (beta - vsin(beta)) + 2.0 * npi) / 2.0
+        tof = tof_l if lag else tof
+    return tof, bad, iz, iE
+
+
+@fast_kernel(inline="always")
+def _step(S, npi, tol, lagrange, hyperbolic):
+    """One Householder step on every active lane; returns how many lanes go on."""
+    left = 0
+    for k in range(W):
+        x, lam, T, act = S[X + k], S[LAM + k], S[TT + k], S[ACT + k] != 0.0
+        tof, bad, iz, iE = _tof_x(x, lam, npi, lagrange, hyperbolic)
+        d1, d2, d3 = _derivatives(x, tof, lam, iz, iE)
+        delta = tof - T
+        d1sq = d1 * d1
+        xnew = x - delta * (d1sq - delta * d2 / 2.0) / (d1 * (d1sq - delta * d2) + d3 * delta * delta / 6.0)
+        ok = (xnew > -1.0) & (xnew < 1e300) & (not bad)
+        w = abs(1.0 - xnew * xnew)
+        done = abs(x - xnew) < tol * (1.0 if w > 1.0 else w)
+        S[RARE + k] = 1.0 if (act & (not ok)) else S[RARE + k]
+        S[X + k] = xnew if (act & ok) else x
+        more = act & ok & (not done)
+        S[ACT + k] = 1.0 if more else 0.0
+        left += 1 if more else 0
+    return left
+
+
+@fast_kernel(inline="always")
+def _forms_needed(S, row, act_row):
+    """Whether any active lane's x (in ``row``) lies where the scalar kernel uses Lagrange's elliptic form, and
+    whether any is hyperbolic (x > 1)."""
+    lag = 0
+    hyp = 0
+    for k in range(W):
+        x = S[row + k]
+        act = S[act_row + k] == 1.0
+        lag += 1 if act & (x > 0.8) & (x < 0.99) else 0
+        hyp += 1 if act & (x > 1.0) else 0
+    return lag > 0, hyp > 0
 
 
 @fast_kernel(inline="always")
 def _householder(S, revs, tol, maxiter):
-    """Householder steps in lock-step; each lane stops by the scalar kernel's rule and keeps its x."""
+    """Householder steps in lock-step; each lane stops by the scalar kernel's rule and keeps its x. Lagrange's
+    form is evaluated only in the steps where some lane needs it."""
     npi = revs * math.pi
+    for k in range(W):
+        S[ACT + k] = 1.0 if (S[RARE + k] == 0.0) & (S[NOS + k] == 0.0) else 0.0
     for _ in range(maxiter):
-        left = 0
-        for k in range(W):
-            x, lam, T, act = S[X + k], S[LAM + k], S[TT + k], S[ACT + k] != 0.0
-            # T(x) by Lancaster's form (Izzo eq. 18-20). Lanes within 0.2 of x = 1 (Lagrange's form or Battin's
-            # series there) go to the scalar kernel, and so do fast hyperbolas (x > 10), where the form cancels
-            # away ~2 log10(x) digits and only the scalar kernel's own rounding reproduces its answer.
-            band = (abs(x - 1.0) < 0.2) | (x > 10.0)
-            K = lam * lam
-            E = x * x - 1.0
-            rho = abs(E)
-            z = math.sqrt(1.0 + K * E)
-            y = math.sqrt(rho)
-            g = x * z - lam * E
-            gc = -1.0 if g < -1.0 else (1.0 if g > 1.0 else g)
-            d_ell = npi + vacos(gc)
-            d_hyp = vlog(y * (z - lam * x) + g)
-            d = d_ell if E < 0.0 else d_hyp
-            tof = (x - lam * z - d / y) / E
-            # Derivatives (eq. 22).
-            l3 = K * lam
-            umx2 = 1.0 - x * x
-            yy = math.sqrt(1.0 - K * umx2)
-            y3 = yy * yy * yy
-            d1 = (3.0 * tof * x - 2.0 + 2.0 * l3 * x / yy) / umx2
-            d2 = (3.0 * tof + 5.0 * x * d1 + 2.0 * (1.0 - K) * l3 / y3) / umx2
-            d3 = (7.0 * x * d2 + 8.0 * d1 - 6.0 * (1.0 - K) * K * l3 * x / (y3 * yy * yy)) / umx2
-            delta = tof - T
-            d1sq = d1 * d1
-            xnew = x - delta * (d1sq - delta * d2 / 2.0) / (d1 * (d1sq - delta * d2) + d3 * delta * delta / 6.0)
-            ok = (xnew > -1.0) & (xnew < 1e300) & (not band)
-            w = abs(1.0 - xnew * xnew)
-            done = abs(x - xnew) < tol * (1.0 if w > 1.0 else w)
-            S[RARE + k] = 1.0 if (act & (not ok)) else S[RARE + k]
-            S[X + k] = xnew if (act & ok) else x
-            more = act & ok & (not done)
-            S[ACT + k] = 1.0 if more else 0.0
-            left += 1 if more else 0
+        lag, hyp = _forms_needed(S, X, ACT)
+        if lag:
+            left = _step(S, npi, tol, True, True)
+        elif hyp:
+            left = _step(S, npi, tol, False, True)
+        else:  # the common case: every lane elliptic, Lancaster's form
+            left = _step(S, npi, tol, False, False)
         if left == 0:
             return
     for k in range(W):  # not converged in maxiter steps: the scalar kernel reports it
         S[RARE + k] = 1.0 if S[ACT + k] != 0.0 else S[RARE + k]
+
+
+@fast_kernel(inline="always")
+def _tmin_step(S, npi, lagrange):
+    """One Halley step towards the minimum of T(x) on every checking lane (the scalar kernel's _tmin)."""
+    left = 0
+    for k in range(W):
+        x, lam, act = S[XM + k], S[LAM + k], S[CHK + k] == 1.0
+        E = x * x - 1.0
+        d1, d2, d3 = _derivatives(x, S[TM + k], lam, 1.0 / math.sqrt(1.0 + lam * lam * E), 1.0 / E)
+        xnew = x - d1 * d2 / (d2 * d2 - d1 * d3 / 2.0)
+        stop = (d1 == 0.0)
+        # The scalar kernel stops at |dx| < 1e-13; Halley's cubic convergence makes the step after |dx| < 1e-7 a
+        # change below 1e-20, and T(x) is flat at its minimum: the minimum time is the same to rounding.
+        conv = abs(x - xnew) < 1e-7
+        x2 = x if stop else xnew
+        tm, bad, _, _ = _tof_x(x2, lam, npi, lagrange)
+        S[RARE + k] = 1.0 if (act & bad) else S[RARE + k]
+        S[XM + k] = x2 if act else x
+        S[TM + k] = tm if act else S[TM + k]
+        more = act & (not bad) & (not stop) & (not conv)
+        S[CHK + k] = 1.0 if more else (2.0 if act else S[CHK + k])
+        left += 1 if more else 0
+    return left
+
+
+@fast_kernel(inline="always")
+def _tmin(S, revs):
+    """Multi-revolution lanes below T(x=0): the minimum time by the scalar kernel's Halley iteration, in
+    lock-step; lanes below it have no solution (NOS). CHK: 1 iterating, 2 done, 0 not checked."""
+    npi = revs * math.pi
+    need = 0
+    for k in range(W):
+        chk = S[CHK + k] != 0.0
+        need += 1 if chk else 0
+        S[XM + k] = 0.0
+        tm, bad, _, _ = _tof_x(0.0, S[LAM + k], npi, False)
+        S[TM + k] = tm
+        S[NOS + k] = 0.0
+    if need == 0:
+        return
+    for _ in range(30):
+        if _forms_needed(S, XM, CHK)[0]:
+            left = _tmin_step(S, npi, True)
+        else:
+            left = _tmin_step(S, npi, False)
+        if left == 0:
+            break
+    for k in range(W):
+        checked = S[CHK + k] != 0.0
+        S[NOS + k] = 1.0 if checked & (S[RARE + k] == 0.0) & (S[TT + k] < S[TM + k]) else 0.0
 
 
 @fast_kernel(inline="always")
@@ -199,6 +307,11 @@ def _velocities(S):
         S[V2Y + k] = vr2 * S[I2Y + k] + vt2 * S[T2Y + k]
         S[V2Z + k] = vr2 * S[I2Z + k] + vt2 * S[T2Z + k]
         S[ST + k] = 0.0
+    for k in range(W):
+        if S[NOS + k] != 0.0:
+            nan = math.nan
+            S[V1X + k], S[V1Y + k], S[V1Z + k], S[V2X + k], S[V2Y + k], S[V2Z + k] = nan, nan, nan, nan, nan, nan
+            S[ST + k] = NO_SOLUTION
 
 
 @fast_kernel
@@ -214,9 +327,12 @@ def solve_block(S, mu, revs, prograde, right):
         _geometry(S, mu, prograde)
         if revs == 0:
             _guess(S, 0, right)
+            for k in range(W):
+                S[NOS + k] = 0.0
             _householder(S, 0, 1e-5, 20)
         else:
             _guess(S, revs, right)
+            _tmin(S, revs)
             _householder(S, revs, 1e-10, 30)
         _velocities(S)
     for k in range(W):
