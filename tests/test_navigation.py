@@ -456,8 +456,16 @@ def _tapley_covariance(arc: Arc, meas, prior):
     dynamics with the variational equations dPhi/dt = A Phi (eq. 4.2.6; A from the gravity gradient, sec. 4.2),
     integrated by SciPy's DOP853; H~ of range as the mean of the up- and down-leg unit vectors at the bounce
     epoch (light-time corrections to the partials left out: O(v/c) = 1e-4), Doppler as the differenced range
-    over the count; normal equations Lambda = P_bar^-1 + sum H^T W H solved by Cholesky (eq. 4.6.x)."""
+    over the count, delta-DOR as the difference of the two down legs' unit vectors; normal equations
+    Lambda = P_bar^-1 + sum H^T W H solved by Cholesky (eq. 4.6.x). The stations are placed here with erfa's
+    IAU 2006/2000A c2t06a and UT1 = UTC, no polar motion (not tianwen.tracking: a station off by < 0.4 km turns a
+    line of sight by < 1e-8 rad at 0.2 AU, nothing in a covariance)."""
     mu = GM_SUN
+
+    def station_bary(site, t: Epoch):
+        tt, utc = t.to("tt"), t.to("utc")
+        c2t = erfa.c2t06a(tt.jd1, tt.jd2, utc.jd1, utc.jd2, 0.0, 0.0)
+        return eph.barycentric("earth", t)[0] + np.einsum("nji,j->ni", c2t, site.itrs_km)
 
     def rhs(t, y):
         r = y[:3]
@@ -479,8 +487,17 @@ def _tapley_covariance(arc: Arc, meas, prior):
         y = sol.sol(s).T
         return y[:, :3] + eph.barycentric("sun", t)[0], y[:, 6:].reshape(-1, 6, 6)
 
+    def down_leg(site, t_r: Epoch):
+        rx = station_bary(site, t_r)
+        tau = np.zeros(t_r.jd1.size)
+        for _ in range(10):
+            r, _ = sc_bary(Epoch(t_r.jd1, t_r.jd2 - tau / DAY_S, "tdb"))
+            tau = np.linalg.norm(r - rx, axis=1) / C_KMS
+        r, phi = sc_bary(Epoch(t_r.jd1, t_r.jd2 - tau / DAY_S, "tdb"))
+        return (r - rx) / np.linalg.norm(r - rx, axis=1)[:, None], phi
+
     def two_way(site, t_r: Epoch):
-        rx = station_states(site, t_r).r_km
+        rx = station_bary(site, t_r)
         tau = np.zeros(t_r.jd1.size)
         for _ in range(10):
             r, _ = sc_bary(Epoch(t_r.jd1, t_r.jd2 - tau / DAY_S, "tdb"))
@@ -489,7 +506,7 @@ def _tapley_covariance(arc: Arc, meas, prior):
         r, phi = sc_bary(t_b)
         tau_u = np.zeros_like(tau)
         for _ in range(10):
-            tx = station_states(site, Epoch(t_b.jd1, t_b.jd2 - tau_u / DAY_S, "tdb")).r_km
+            tx = station_bary(site, Epoch(t_b.jd1, t_b.jd2 - tau_u / DAY_S, "tdb"))
             tau_u = np.linalg.norm(r - tx, axis=1) / C_KMS
         ud = (r - rx) / np.linalg.norm(r - rx, axis=1)[:, None]
         uu = (r - tx) / np.linalg.norm(r - tx, axis=1)[:, None]
@@ -502,6 +519,9 @@ def _tapley_covariance(arc: Arc, meas, prior):
         site = meas.stations[meas.station_a[i]]
         if meas.kind[i] == RANGE:
             row = two_way(site, t)[0]
+        elif meas.kind[i] == DDOR:
+            (ua, phia), (ub, phib) = down_leg(site, t), down_leg(meas.stations[meas.station_b[i]], t)
+            row = ub[0] @ phib[0, :3] - ua[0] @ phia[0, :3]
         else:
             half = 0.5 * meas.count_s[i] / DAY_S
             row = (two_way(site, Epoch(t.jd1, t.jd2 + half, "tdb"))[0]
@@ -515,12 +535,14 @@ def _tapley_covariance(arc: Arc, meas, prior):
 def test_covariance_matches_an_independent_batch_estimator(cruise):
     """Our SRIF covariance (QR, analytic light-time partials, the propagator's STM) against the textbook batch
     processor written above (normal equations, SciPy-integrated two-body variational equations, simplified
-    partials), on the same measurements (range and Doppler from Kashi and Malargue, 3 days): every eigenvalue
-    of P_ours P_ind^-1 within 1 % of 1. The simplified partials differ by O(v/c) = 1e-4, far below 1 %."""
+    partials), on the same measurements (range and Doppler from Kashi, New Norcia and Malargue, and daily
+    delta-DOR on the baselines with a common view, 3 days): every eigenvalue of P_ours P_ind^-1 within 1 % of 1.
+    The simplified partials differ by O(v/c) = 1e-4, far below 1 %."""
     arc = _short_arc(cruise, days=3.0, burn=False, srp=False, perturbers=())
     body = _Body(fly(arc), T0, arc.t_end)
-    meas = schedule(body, ["kashi", "malargue"], T0 + 0.05, T0 + 2.95, pass_hours=6.0, range_step_s=3600.0,
-                    doppler_step_s=3600.0).measurements
+    meas = schedule(body, ["kashi", "new-norcia", "malargue"], T0 + 0.05, T0 + 2.95, pass_hours=6.0,
+                    range_step_s=3600.0, doppler_step_s=3600.0, ddor=True, ddor_every_days=1.0).measurements
+    assert meas.counts()["ddor"] >= 3
     prior = np.diag(np.square([1e3] * 3 + [1e-3] * 3))
     d = design(arc, meas, station_sigma_m=0.0, earth_sigma_m=0.0, range_bias_sigma_m=0.0)
     ours = covariance_analysis(d, meas.sigma, prior_covariance=prior).covariance
