@@ -140,18 +140,42 @@ def _broadcast(r1, r2, tof):
     return flat(r1, (3,)), flat(r2, (3,)), flat(tof, ()), shape
 
 
-#: ``TIANWEN_LAMBERT_KERNEL=scalar`` forces the one-problem-at-a-time Izzo kernel (the tested fallback) instead of
-#: the default lock-step blocks of :mod:`tianwen.core.lambert_block` (same answers to 1e-12, several times faster).
+#: Which Izzo kernel solves a batch: the lock-step blocks of :mod:`tianwen.core.lambert_block` (several times
+#: faster on a batch) or the one-problem-at-a-time kernel (the tested fallback); the same answers to 1e-12.
+#: ``TIANWEN_LAMBERT_KERNEL=scalar`` or ``=block`` forces one. By default, batches of fewer than
+#: :data:`BLOCK_MIN` problems take the scalar kernel (a block gains nothing there), and larger ones the block
+#: kernel once it is compiled: it takes about a minute of CPU to compile, so the first batches of a fresh install
+#: take the scalar kernel while a second process compiles it (:mod:`tianwen.warm`).
 KERNEL_ENV = "TIANWEN_LAMBERT_KERNEL"
+BLOCK_MIN = 64
+
+
+def use_block_kernel(n: int, task: str = "lambert-block") -> bool:
+    """Whether a batch of ``n`` problems goes to the lock-step block kernel (see :data:`KERNEL_ENV`)."""
+    from .warm import compiled_or_started
+
+    forced = os.environ.get(KERNEL_ENV, "")
+    if forced in ("scalar", "block"):
+        return forced == "block"
+    return n >= BLOCK_MIN and compiled_or_started(task)
 
 
 def _solve_izzo(r1, r2, tof, mu, revs, prograde, right, v1, v2, status, parallel):
     par = tof.shape[0] >= PARALLEL_THRESHOLD if parallel is None else parallel
-    if os.environ.get(KERNEL_ENV, "block") == "scalar":
-        kernel = izzo_parallel if par else izzo_serial
-    else:
+    if use_block_kernel(tof.shape[0]):
         kernel = izzo_block_parallel if par else izzo_block_serial
+    else:
+        kernel = izzo_parallel if par else izzo_serial
     kernel(r1, r2, tof, mu, revs, prograde, right, v1, v2, status)
+
+
+def warm_up_block() -> None:
+    """Compile (or load) the block kernels for the argument types :func:`lambert` passes: one serial batch and one
+    parallel batch (run by ``python -m tianwen.warm lambert-block`` with the block kernel forced)."""
+    for n in (BLOCK_MIN, PARALLEL_THRESHOLD):
+        k = np.arange(n, dtype=float)
+        r1 = np.stack([np.cos(k), np.sin(k), np.zeros(n)], axis=-1)
+        lambert(r1, 1.5 * r1[::-1], 1.0 + k / n, mu=1.0)
 
 
 def _solve_gooding(r1, r2, tof, mu, revs, prograde, right, v1, v2, status, parallel):

@@ -38,7 +38,7 @@ from .core.jit import PARALLEL_MIN
 from .core.transfer import grid_kernel, grid_kernel_scalar, pairs_parallel, pairs_serial
 from .ephemeris import heliocentric_state
 from .errors import TianwenError
-from .lambert import check_options
+from .lambert import check_options, use_block_kernel
 from .time import Epoch, epoch as _epoch
 
 MAX_AXIS_POINTS = 1_000_000  # epochs on one grid axis (a 1e6 x 1e6 grid is far past any memory cap anyway)
@@ -201,7 +201,7 @@ def _grid_rows(spec: GridSpec, i0: int, i1: int, out: dict | None = None) -> dic
     ra, va = heliocentric_state(spec.target, arr, spec.ephemeris)
     td = (dep.jd1 - spec.ref_jd1) + dep.jd2
     ta = (arr.jd1 - spec.ref_jd1) + arr.jd2
-    kernel = grid_kernel_scalar if os.environ.get("TIANWEN_LAMBERT_KERNEL") == "scalar" else grid_kernel
+    kernel = grid_kernel if use_block_kernel(rd.shape[0] * arr.jd1.size, "porkchop-block") else grid_kernel_scalar
     kernel(np.ascontiguousarray(rd), np.ascontiguousarray(vd), td, ra, va, ta, spec.mu, spec.revs,
                  spec.prograde, spec.right, *(out[k][sl] for k in _FLOAT_VARS), out["transfer_type"][sl],
                  out["status"][sl])
@@ -594,3 +594,9 @@ def grid_shape(departure, arrival, *, step_days: float | None = 1.0, n: tuple[in
             raise TianwenError(f"n must be a pair (n_departure, n_arrival); got {n!r}") from None
         return _axis(d0, d1, None, nd_req, "departure").n, _axis(a0, a1, None, na_req, "arrival").n
     return _axis(d0, d1, step_days, None, "departure").n, _axis(a0, a1, step_days, None, "arrival").n
+
+
+def warm_up_block() -> None:
+    """Compile (or load) the lock-step grid kernel for the argument types :func:`porkchop_grid` passes: a 2020 grid
+    of 65 x 65 cells (run by ``python -m tianwen.warm porkchop-block`` with the block kernel forced)."""
+    porkchop_grid(("2020-06-01", "2020-08-04"), ("2021-01-01", "2021-03-06"), step_days=1.0)

@@ -8,10 +8,15 @@ running a tiny problem through the same public functions (so with the same argum
 goes on with its own work. :func:`join`, called right before the first use of those kernels, waits for the child;
 the kernels then load from the cache instead of compiling.
 
+The lock-step Lambert kernels (``lambert-block``, ``porkchop-block``) work the other way round: they run several
+times faster than the scalar ones but take about a minute of CPU to compile, so until they are cached the callers
+use the scalar kernels (the same answers, to 1e-12) and :func:`compiled_or_started` starts a child that compiles
+them in the background, for the next command; that child outlives the command.
+
 Results cannot change: the child only fills the compile cache, which Numba writes atomically (a temporary file
 renamed into place), and a kernel the child did not finish is compiled by the command as before. The child is not
-started with one CPU, when the cache already holds the task's kernels, or with ``TIANWEN_NO_WARM=1``; it is
-stopped if the command ends first.
+started with one CPU, when the cache already holds the task's kernels, or with ``TIANWEN_NO_WARM=1``; a child the
+command waits for is stopped if the command ends first.
 
 Run by hand: ``python -m tianwen.warm nbody``.
 """
@@ -26,10 +31,16 @@ import subprocess
 import sys
 import time
 
-#: task -> (the kernel whose cached index tells that the task is warm: source file under tianwen/ and
-#: qualified name; the module and function that compile the task's kernels)
+#: task -> (the kernels whose cache indexes tell that the task is warm: (source file under tianwen/, qualified
+#: name) pairs; the module and function that compile the task's kernels; environment for the child)
 TASKS = {
-    "nbody": (("core/nbody.py", "integrate"), ("tianwen.propagate.face", "warm_up")),
+    "nbody": ((("core/nbody.py", "integrate"),), ("tianwen.propagate.face", "warm_up"), {}),
+    # The lock-step Lambert kernels run several times faster than the scalar ones but take a minute of CPU to
+    # compile: until they are cached, callers use the scalar kernels (same answers) while a child compiles them.
+    "lambert-block": ((("core/lambert_block.py", "izzo_block_serial"), ("core/lambert_block.py", "izzo_block_parallel")),
+                      ("tianwen.lambert", "warm_up_block"), {"TIANWEN_LAMBERT_KERNEL": "block"}),
+    "porkchop-block": ((("core/transfer.py", "grid_kernel"),), ("tianwen.porkchop", "warm_up_block"),
+                       {"TIANWEN_LAMBERT_KERNEL": "block"}),
 }
 
 _pending: dict[str, subprocess.Popen] = {}
@@ -47,8 +58,12 @@ def _cache_dirs(source: str) -> list[str]:
 
 
 def is_cached(task: str) -> bool:
-    """True when the task's marker kernel has a cache index newer than its source (then nothing is compiled)."""
-    (rel, name), _ = TASKS[task]
+    """True when each of the task's marker kernels has a cache index newer than its source (then nothing is
+    compiled)."""
+    return all(_has_index(rel, name) for rel, name in TASKS[task][0])
+
+
+def _has_index(rel: str, name: str) -> bool:
     source = os.path.join(os.path.dirname(os.path.abspath(__file__)), rel)
     stem = os.path.splitext(os.path.basename(source))[0]
     try:
@@ -62,6 +77,15 @@ def is_cached(task: str) -> bool:
     return False
 
 
+def compiled_or_started(task: str) -> bool:
+    """True if ``task``'s kernels are cached (use them); otherwise start their compilation in a second process
+    (when one can be started) and return False: the caller uses its quick-to-compile fallback this time."""
+    if is_cached(task):
+        return True
+    start(task)
+    return False
+
+
 def start(task: str) -> bool:
     """Start compiling ``task``'s kernels in a second process if they are not cached; True if a child started."""
     if task not in TASKS:
@@ -69,13 +93,32 @@ def start(task: str) -> bool:
     if (task in _pending or os.environ.get("TIANWEN_NO_WARM") or (os.cpu_count() or 1) < 2
             or os.environ.get("NUMBA_DISABLE_JIT") == "1" or is_cached(task)):
         return False
+    if task.endswith("-block") and not _claim(task):
+        return False  # another process (a Dask worker, a second command) is compiling it already
     try:
         child = subprocess.Popen([sys.executable, "-m", "tianwen.warm", task], stdin=subprocess.DEVNULL,
-                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=dict(os.environ))
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                 env=dict(os.environ, **TASKS[task][2]), start_new_session=True)
     except OSError:
         return False
     _pending[task] = child
     return True
+
+
+def _claim(task: str, stale_s: float = 900.0) -> bool:
+    """One background compile of a task per cache folder at a time: an exclusive marker file beside the cache,
+    taken over when older than ``stale_s`` (a child that died)."""
+    rel, _ = TASKS[task][0][0]
+    folder = _cache_dirs(os.path.join(os.path.dirname(os.path.abspath(__file__)), rel))[0]
+    marker = os.path.join(folder, f"tianwen-warm-{task}.lock")
+    try:
+        os.makedirs(folder, exist_ok=True)
+        if os.path.exists(marker) and time.time() - os.path.getmtime(marker) > stale_s:
+            os.unlink(marker)
+        os.close(os.open(marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+        return True
+    except OSError:
+        return False
 
 
 def join(task: str, timeout_s: float = 600.0) -> None:
@@ -92,8 +135,10 @@ def join(task: str, timeout_s: float = 600.0) -> None:
 
 @atexit.register
 def _stop() -> None:
-    for child in _pending.values():
-        if child.poll() is None:
+    """A child the command waits for (``nbody``) is stopped when the command ends first; the block kernels'
+    children finish their compile in the background, for the next command."""
+    for task, child in _pending.items():
+        if child.poll() is None and not task.endswith("-block"):
             child.terminate()
     _pending.clear()
 
@@ -104,9 +149,18 @@ def main(argv: list[str]) -> int:
     if len(argv) != 1 or argv[0] not in TASKS:
         print(f"usage: python -m tianwen.warm {{{','.join(TASKS)}}}", file=sys.stderr)
         return 2
-    _, (module, function) = TASKS[argv[0]]
+    _, (module, function), _env = TASKS[argv[0]]
     t0 = time.perf_counter()
-    getattr(importlib.import_module(module), function)()
+    try:
+        getattr(importlib.import_module(module), function)()
+    finally:
+        if argv[0].endswith("-block"):
+            rel, _ = TASKS[argv[0]][0][0]
+            folder = _cache_dirs(os.path.join(os.path.dirname(os.path.abspath(__file__)), rel))[0]
+            try:
+                os.unlink(os.path.join(folder, f"tianwen-warm-{argv[0]}.lock"))
+            except OSError:
+                pass
     print(f"{argv[0]}: compiled or loaded in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
     return 0
 
