@@ -17,6 +17,11 @@ from dataclasses import dataclass
 
 import pytest
 
+# No background compiles from the tests (tianwen.warm): a test that wants the lock-step Lambert kernels forces them
+# (TIANWEN_LAMBERT_KERNEL=block) and compiles them in-process; a second process compiling the same kernels at the
+# same time would only take the other core. tests/test_warm.py tests the background path itself.
+os.environ.setdefault("TIANWEN_NO_WARM", "1")
+
 
 @dataclass
 class CliResult:
