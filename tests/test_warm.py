@@ -66,3 +66,21 @@ def test_no_child_when_turned_off_or_warm(monkeypatch):
         assert "nbody" in str(exc)
     else:
         raise AssertionError("an unknown task was accepted")
+
+
+def test_which_lambert_kernel_a_batch_takes(monkeypatch):
+    """Small batches take the scalar kernel (a block of W lanes gains nothing on a handful of problems); larger ones
+    the lock-step kernel once it is compiled, and the scalar one before (no minute-long compile in the user's
+    way); TIANWEN_LAMBERT_KERNEL forces either."""
+    from tianwen.lambert import BLOCK_MIN, KERNEL_ENV, use_block_kernel
+
+    monkeypatch.delenv(KERNEL_ENV, raising=False)
+    monkeypatch.setattr(warm, "is_cached", lambda task: True)
+    assert not use_block_kernel(BLOCK_MIN - 1) and use_block_kernel(BLOCK_MIN)
+    monkeypatch.setattr(warm, "is_cached", lambda task: False)
+    monkeypatch.setenv("TIANWEN_NO_WARM", "1")  # and no child is started from a test
+    assert not use_block_kernel(10_000)
+    monkeypatch.setenv(KERNEL_ENV, "block")
+    assert use_block_kernel(1)
+    monkeypatch.setenv(KERNEL_ENV, "scalar")
+    assert not use_block_kernel(10_000)
