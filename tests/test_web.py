@@ -116,11 +116,12 @@ def test_page_and_assets_are_served_locally(client):
     html = client.get("/").text
     refs = re.findall(r'(?:src|href)="([^"]+)"', html)
     assert "/vendor/plotly.min.js" in refs and "/static/app.js" in refs and "/static/views.js" in refs
+    assert "/static/returns.js" in refs and "/static/navigation.js" in refs
     for ref in refs:
         assert not re.match(r"^(https?:)?//", ref), f"external asset {ref}"
         if ref.startswith("/") and not ref.startswith(("/api/", "/openapi")):
             assert client.get(ref).status_code == 200, ref
-    for name in ("app.js", "grid.js", "views.js", "style.css"):
+    for name in ("app.js", "grid.js", "views.js", "returns.js", "navigation.js", "style.css"):
         text = client.get(f"/static/{name}").text
         assert not re.search(r"https?://", text), f"{name} names a network address"
     raw = (resources.files("plotly") / "package_data" / "plotly.min.js").read_bytes()
@@ -715,6 +716,8 @@ BAD = [
     ("/api/navigation", json.dumps({"stations": ["nowhere"]}), 422, "unknown station 'nowhere'"),
     ("/api/navigation", json.dumps({"mission": "hope"}), 422, "mission"),
     ("/api/navigation", json.dumps({"start": "2019-01-01"}), 422, "inside the cruise"),
+    ("/api/navigation", json.dumps({"add": ["neuquen", "new-norcia", "cebreros", "malargue", "goldstone", "canberra",
+                                            "madrid"]}), 422, "limit of 8"),
     ("/api/nowhere", "{}", 404, "Not Found"),
 ]
 

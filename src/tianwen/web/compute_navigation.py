@@ -8,6 +8,7 @@ route's answers are kept in the server's result cache. No numbers are made here.
 
 from __future__ import annotations
 
+from ..errors import TianwenError
 from .compute import jsonable
 
 
@@ -19,6 +20,11 @@ def navigation(params: dict, limits: dict) -> dict:
     from ..navigation import compare_stations
     from ..navigation.cruise import DEFAULT_ARC
 
+    names = list(dict.fromkeys(list(params.get("stations") or ()) + list(params.get("add") or ())))
+    cap = int(limits.get("max_navigation_stations", 8))
+    if len(names) > cap:
+        raise TianwenError(f"stations + add = {names}: {len(names)} stations is over this server's limit of {cap}; "
+                           "compare fewer stations")
     start = params.get("start") or DEFAULT_ARC[0]
     end = params.get("end") or DEFAULT_ARC[1]
     rep = compare_stations(params.get("mission", "tianwen-1"), list(params.get("stations") or ()),

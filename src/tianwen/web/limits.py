@@ -21,6 +21,8 @@ limit                      default      why
 ``max_oem_lines``          20 000       data lines of a mission's OEM download (a smaller step is refused)
 ``max_opportunity_years``  250          years of opportunities the page's list offers (around today; DE421
                                         covers 150 Earth–Mars years, tabled; other cases are scanned, ~4 s)
+``max_navigation_stations`` 8           stations in a navigation comparison, base and added (Tianwen-1's six
+                                        over the default 97-day arc: ~6 s; nine over the whole cruise: ~70 s)
 ``processes``              CPUs, <= 4   compute processes: the bound on concurrent computations
 ``timeout_s``              60           a computation running longer is killed, its process replaced: 504
 ``queue_timeout_s``        60           a request waiting longer than this for a free process: 503
@@ -53,6 +55,7 @@ class Limits:
     max_geometry_days: float = 3660.0
     max_oem_lines: int = 20_000
     max_opportunity_years: int = 250
+    max_navigation_stations: int = 8
     processes: int = 0  # 0: one per CPU, at most 4
     timeout_s: float = 60.0
     queue_timeout_s: float = 60.0
@@ -78,5 +81,6 @@ class Limits:
     def for_workers(self) -> dict:
         """The limits the compute functions check (the rest are the server's)."""
         keys = ("max_cells", "max_window_days", "max_axis_points", "max_windows_years", "max_history_years",
-                "max_points", "max_pass_days", "max_geometry_days", "max_oem_lines", "max_opportunity_years")
+                "max_points", "max_pass_days", "max_geometry_days", "max_oem_lines", "max_opportunity_years",
+                "max_navigation_stations")
         return {k: getattr(self, k) for k in keys}
