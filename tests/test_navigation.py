@@ -184,12 +184,13 @@ def test_compiled_measurements_match_a_plain_fixed_point_implementation(cruise):
     Doppler and delta-DOR combinations in tianwen.core.measurements) against the plain iterations written above,
     on 40 epochs that cross a TDB midnight (where two-part epochs change their whole day) early and late in the
     cruise: range and delta-DOR to 8 units in the last place of the barycentric positions they difference
-    (2.4e-7 km at 1 AU: the two implementations round differently, and the kernels' linear-motion error is below 5e-9 km; 4000 times below
-    the 1 m noise), Doppler to twice that over the 60 s count (8e-9 km/s, 12 times below the 0.1 mm/s noise:
-    a range rate differenced from 1e8 km ranges cannot be compared more finely). A missing station velocity
-    or a wrong leg would be off by metres to kilometres. The partials' reference epoch must be the mean of the two
-    ends' bounce epochs (within 1 s of reception minus the mean light time): a half-day error there once came from
-    averaging only the fractional parts of the two-part dates."""
+    (2.4e-7 km at 1 AU: the two implementations round differently, and the kernels' linear-motion error is
+    below 5e-9 km; 4000 times below the 1 m noise), Doppler to twice that over the 60 s count (8e-9 km/s, 12
+    times below the 0.1 mm/s noise: a range rate differenced from 1e8 km ranges cannot be compared more
+    finely). A missing station velocity or a wrong leg would be off by metres to kilometres. The partials'
+    reference epoch must be the mean of the two ends' bounce epochs (within 1 s of reception minus the mean
+    light time): a half-day error there once came from averaging only the fractional parts of the two-part
+    dates."""
     a, b = station("kashi"), station("new-norcia")
     for day in ("2020-08-10", "2021-01-20"):
         mid = epoch(f"{day}T00:00:00 TDB")

@@ -85,7 +85,8 @@ def two_way_range(r_sc, v_sc, r_rx, r_tx, v_tx, c2t_rx, c2t_tx, rho_km, d_sc, d_
         uux, uuy, uuz = _unit(dux, duy, duz)
         den_d = C_KMS + udx * v_sc[i, 0] + udy * v_sc[i, 1] + udz * v_sc[i, 2]
         den_u = C_KMS - (uux * v_tx[i, 0] + uuy * v_tx[i, 1] + uuz * v_tx[i, 2])
-        k = (uux * (v_sc[i, 0] - v_tx[i, 0]) + uuy * (v_sc[i, 1] - v_tx[i, 1]) + uuz * (v_sc[i, 2] - v_tx[i, 2])) / den_u
+        k = (uux * (v_sc[i, 0] - v_tx[i, 0]) + uuy * (v_sc[i, 1] - v_tx[i, 1])
+             + uuz * (v_sc[i, 2] - v_tx[i, 2])) / den_u
         fd = half_c * (1.0 - k) / den_d
         fu = half_c / den_u
         rho_km[i] = 0.5 * (dist_d + dist_u)

@@ -8,7 +8,8 @@ covariance to the Mars B-plane and the periapsis altitude. Every function takes 
 ``state(tdb)``), any stations and any schedule.
 
 * :mod:`~tianwen.navigation.measurements` — two-way range and Doppler with up- and down-leg light time,
-  delta-DOR on a baseline, their partial derivatives; :class:`Measurements` (a set of them) and :func:`predict`;
+  delta-DOR on a baseline, their partial derivatives (the per-measurement algebra compiled in
+  :mod:`tianwen.core.measurements`); :class:`Measurements` (a set of them) and :func:`predict`;
 * :mod:`~tianwen.navigation.schedule` — tracking passes per station per day (:func:`tianwen.tracking.passes`
   above an elevation mask) and the measurements they give (:func:`schedule`);
 * :mod:`~tianwen.navigation.estimation` — the dynamical :class:`Arc` (state, SRP coefficient, manoeuvre dv),
