@@ -70,8 +70,7 @@ def porkchop(
              "a return porkchop: give --origin mars --target earth")
 
     def go():
-        from ..porkchop import minima, porkchop_grid
-        from ..windows import plot_window
+        from ..porkchop import porkchop_grid
 
         if out:
             from ..files import check_output
@@ -87,13 +86,7 @@ def porkchop(
                  "--workers, --missions and --dla")
         if not 2 <= cells <= 400:
             fail(f"--cells {cells}: give 2 to 400 grid points per axis")
-        if depart or arrive:
-            if not (depart and arrive):
-                fail("give both --depart and --arrive, or --opportunity")
-            dep, arr = split_range(depart, "--depart"), split_range(arrive, "--arrive")
-            label = None
-        else:
-            dep, arr, label = plot_window(opportunity or "next", origin=origin, target=target, ephemeris=ephemeris_name)
+        dep, arr, label = _spans(depart, arrive, opportunity, origin, target, ephemeris_name)
         if (capture_rp_km is None) != (capture_ra_km is None):
             fail("give both --capture-rp-km and --capture-ra-km, or neither")
         capture = None
@@ -164,19 +157,11 @@ def _return_porkchop(opportunity, depart, arrive, step, ephemeris_name, out, as_
 
             check_output(out, FORMATS)
         from ..returns import check_orbit, entry_speed, return_grid, return_minima, vinf_for_entry_speed
-        from ..windows import plot_window
 
         periapsis, apoapsis = mars_orbit(rp, ra, orbit_of)
         with_flags(lambda: (check_orbit(periapsis, apoapsis), entry_speed(0.0, entry_alt),  # before any work
                             max_entry is None or vinf_for_entry_speed(max_entry, entry_alt)))
-        if depart or arrive:
-            if not (depart and arrive):
-                fail("give both --depart and --arrive, or --opportunity")
-            dep, arr = split_range(depart, "--depart"), split_range(arrive, "--arrive")
-            label = None
-        else:
-            dep, arr, label = plot_window(opportunity or "next", origin="mars", target="earth",
-                                          ephemeris=ephemeris_name)
+        dep, arr, label = _spans(depart, arrive, opportunity, "mars", "earth", ephemeris_name)
         bar = progress_bar("porkchop", "cells", quiet=as_json)
         try:
             rg = with_flags(lambda: return_grid(
@@ -221,6 +206,17 @@ def return_minimum_json(m) -> dict:
             "vinf_dep_kms": round(m.vinf_dep_kms, 4), "departure_dv_kms": round(m.departure_dv_kms, 4),
             "vinf_arr_kms": round(m.vinf_arr_kms, 4), "entry_speed_kms": round(m.entry_speed_kms, 4),
             "dla_deg": round(m.dla_deg, 2), "rla_deg": round(m.rla_deg, 2)}
+
+
+def _spans(depart, arrive, opportunity, origin, target, ephemeris_name):
+    """(departure span, arrival span, opportunity label or None) from --depart/--arrive or --opportunity."""
+    if depart or arrive:
+        if not (depart and arrive):
+            fail("give both --depart and --arrive, or --opportunity")
+        return split_range(depart, "--depart"), split_range(arrive, "--arrive"), None
+    from ..windows import plot_window
+
+    return plot_window(opportunity or "next", origin=origin, target=target, ephemeris=ephemeris_name)
 
 
 def _broken_plane(dep, arr, label, origin, target, ephemeris_name, parking_alt_km, capture, cells, out, as_json,
