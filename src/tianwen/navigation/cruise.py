@@ -65,8 +65,9 @@ def cruise_arc(mission: str = "tianwen-1", start=DEFAULT_ARC[0], end=DEFAULT_ARC
     t_map = rec.arrival.to("tdb") - MAP_DAYS_BEFORE_ARRIVAL
     lo, hi = float(traj.t0.jd), float(t_map.jd)
     if not (lo <= float(a.jd) < float(b.jd) <= hi):
-        raise TianwenError(f"arc {a.iso(0)} to {b.iso(0)} TDB must be ordered and inside the cruise "
-                           f"({traj.t0.iso(0)} to {t_map.iso(0)} TDB, {MAP_DAYS_BEFORE_ARRIVAL:g} days before arrival)")
+        raise TianwenError(f"arc {a.utc_iso(0)} to {b.utc_iso(0)} must be ordered and inside the cruise "
+                           f"({traj.t0.utc_iso(0)} to {t_map.utc_iso(0)}, {MAP_DAYS_BEFORE_ARRIVAL:g} days "
+                           "before arrival)")
     r0, v0 = (np.asarray(x, float).reshape(3) for x in traj.state(a))
     burns = [(t, np.asarray(dv, float), float(a.jd) < float(t.jd) < float(b.jd))
              for t, dv in traj.manoeuvres if float(a.jd) < float(t.jd) < hi]
