@@ -5,8 +5,8 @@ its values equal the API's plain JSON form) under the server's Content-Security-
 error, no policy violation). Screenshots go to ``test-artifacts/`` for a person to look
 at (``web_porkchop_2020.png``; ``web_phone.png`` and ``web_phone_transfer.png`` on a phone-sized screen;
 ``web_desktop_scrolled.png``, ``web_desktop_full.png`` and ``web_phone_full.png`` from the layout test;
-``web_geometry_passes.png``; ``web_return.png``, ``web_roundtrip.png``, ``web_navigation.png`` and their
-``web_phone_*.png``).
+``web_geometry_passes.png``; ``web_return.png``, ``web_roundtrip.png``, ``web_roundtrip_error.png``, ``web_navigation.png`` and
+their ``web_phone_*.png``).
 
 Issue 19.3 (the page): at desktop (1400 x 1000) and phone (390 x 844) sizes no card's box overlaps another's, the
 sticky settings card included, at every scroll position (boxes computed in the page, not pixels); only years
@@ -697,6 +697,7 @@ def test_roundtrip_view_shows_the_legs_and_the_one_line_error(server, browser):
     assert page.get_attribute("#rt-max-c3", "aria-invalid") == "true"
     assert page.get_attribute("#rt-stay-min", "aria-invalid") is None
     assert page.locator("#rt-numbers tbody tr").count() == 0
+    page.locator("#roundtrip-card").screenshot(path=str(ARTIFACTS / "web_roundtrip_error.png"))
     assert not outside and not errors, (outside, errors)
     ctx.close()
 
