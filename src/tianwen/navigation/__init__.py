@@ -15,7 +15,7 @@ covariance to the Mars B-plane and the periapsis altitude. Every function takes 
 * :mod:`~tianwen.navigation.estimation` — the dynamical :class:`Arc` (state, SRP coefficient, manoeuvre dv),
   sensitivities from the state transition matrix of :mod:`tianwen.propagate`, the design matrix with consider
   parameters (station positions, Earth ephemeris, range biases), the square-root information filter
-  (:func:`srif`, Householder QR) and the iterated batch :func:`estimate`;
+  (:func:`srif`, Householder QR; :func:`compress` for blocks of rows) and the iterated batch :func:`estimate`;
 * :mod:`~tianwen.navigation.bplane` — the covariance mapped to (B.T, B.R) and the periapsis altitude
   (:func:`map_to_bplane`, on :func:`tianwen.arrival.b_plane`);
 * :mod:`~tianwen.navigation.cruise` — a mission's reconstructed cruise as an OD arc (:func:`cruise_arc`) and the
@@ -33,8 +33,8 @@ Units: km, km/s, s; epochs TDB inside. What the comparison assumes is written in
 
 from .bplane import BPlaneUncertainty, bplane_jacobian, ellipse, map_to_bplane
 from .cruise import NavigationReport, StationSetResult, compare_stations, cruise_arc, prior_covariance
-from .estimation import (Arc, Consider, Design, Estimate, Solution, covariance_analysis, design, estimate, fly,
-                         range_bias_stations, residual_statistics, sensitivities, srif, with_manoeuvres_solved)
+from .estimation import (Arc, Consider, Design, Estimate, Solution, compress, covariance_analysis, design, estimate,
+                         fly, range_bias_stations, residual_statistics, sensitivities, srif, with_manoeuvres_solved)
 from .measurements import (DDOR, DOPPLER, KIND_NAMES, RANGE, Geometry, Measurements, StationStates, ddor, doppler,
                            predict, spacecraft_states, station_states, two_way_range)
 from .schedule import DdorSession, Schedule, TrackingPass, schedule
@@ -42,6 +42,6 @@ from .schedule import DdorSession, Schedule, TrackingPass, schedule
 __all__ = ["RANGE", "DOPPLER", "DDOR", "KIND_NAMES", "StationStates", "station_states", "spacecraft_states",
            "Geometry", "two_way_range", "doppler", "ddor", "Measurements", "predict", "TrackingPass", "DdorSession",
            "Schedule", "schedule", "Arc", "Consider", "Design", "Solution", "Estimate", "fly", "sensitivities",
-           "design", "srif", "estimate", "covariance_analysis", "residual_statistics", "range_bias_stations",
-           "with_manoeuvres_solved", "BPlaneUncertainty", "bplane_jacobian", "ellipse", "map_to_bplane",
+           "design", "srif", "compress", "estimate", "covariance_analysis", "residual_statistics",
+           "range_bias_stations", "with_manoeuvres_solved", "BPlaneUncertainty", "bplane_jacobian", "ellipse", "map_to_bplane",
            "cruise_arc", "prior_covariance", "StationSetResult", "NavigationReport", "compare_stations"]

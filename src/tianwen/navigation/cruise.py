@@ -8,9 +8,11 @@ Mars' sphere of influence). The start velocity is corrected (two Newton steps on
 added, the reference still reaches the reconstruction's position at the mapping epoch.
 
 :func:`compare_stations` schedules the tracking of all the stations named (:func:`~.schedule.schedule`),
-computes the design once, and for each station set (the base set, with delta-DOR, with the added stations, with
-both) selects its rows, solves the covariance (:func:`~.estimation.covariance_analysis`) and maps it to the
-B-plane (:func:`~.bplane.map_to_bplane`). Because a set's measurements are a subset of a larger set's, the
+computes the design once, compresses each block of rows (one station or baseline, with or without delta-DOR)
+to its square-root information (:func:`~.estimation.compress`), and for each station set (the base set, with
+delta-DOR, with the added stations, with both) stacks its blocks, solves the covariance
+(:func:`~.estimation.srif`, the same answer as solving its rows at once) and maps it to the B-plane
+(:func:`~.bplane.map_to_bplane`). Because a set's measurements are a subset of a larger set's, the
 formal covariance can only shrink as stations or delta-DOR are added.
 """
 
@@ -151,7 +153,7 @@ def compare_stations(mission: str = "tianwen-1", stations=("kashi", "jiamusi"), 
     and with the ``add``-ed stations (module docstring). ``schedule_options`` go to
     :func:`~.schedule.schedule`."""
     from .bplane import map_to_bplane
-    from .estimation import RANGE_BIAS_SIGMA_M, covariance_analysis, design
+    from .estimation import RANGE_BIAS_SIGMA_M, compress, design, srif
     from .measurements import DDOR
     from .schedule import schedule
 
@@ -182,16 +184,25 @@ def compare_stations(mission: str = "tianwen-1", stations=("kashi", "jiamusi"), 
         sets.append((", ".join(base + extra), base + extra, False))
         if ddor:
             sets.append((", ".join(base + extra) + " + delta-DOR", base + extra, True))
+    # Each (station, station, delta-DOR or not) block is triangularised once; a set stacks its blocks' rows.
+    keys = np.stack([meas.station_a, meas.station_b, (meas.kind == DDOR).astype(np.int64)], axis=1)
+    blocks = {}
+    for key in np.unique(keys, axis=0):
+        sel = np.flatnonzero(np.all(keys == key, axis=1))
+        blocks[tuple(int(k) for k in key)] = compress(full.h[sel], meas.sigma[sel], full.consider.columns[sel])
     rows = []
     for label, members, use_ddor in sets:
         step(label)
-        idx = np.array([names.index(s) for s in members])
+        idx = [names.index(s) for s in members]
         mask = np.isin(meas.station_a, idx) & ((meas.station_b < 0) | np.isin(meas.station_b, idx))
         if not use_ddor:
             mask &= meas.kind != DDOR
         sub = meas.select(mask)
-        d = full.select(mask)
-        sol = covariance_analysis(d, sub.sigma, prior_covariance=prior)
+        mine = [blk for (a, b, is_ddor), blk in blocks.items()
+                if a in idx and (b < 0 or b in idx) and (use_ddor or not is_ddor)]
+        h_rows = np.concatenate([blk[0] for blk in mine])
+        sol = srif(h_rows, None, np.ones(h_rows.shape[0]), prior_covariance=prior,
+                   consider=np.concatenate([blk[1] for blk in mine]), consider_sigma=full.consider.sigma)
         k = full.n_arc
         formal = map_to_bplane(arc, full.p[:k], sol.covariance[:k, :k], t_map)
         cons = map_to_bplane(arc, full.p[:k], sol.consider_covariance[:k, :k], t_map,

@@ -43,7 +43,7 @@ from ..errors import TianwenError
 from ..time import Epoch
 from .measurements import DDOR, RANGE, Measurements, predict
 
-__all__ = ["Arc", "Consider", "Design", "Solution", "Estimate", "fly", "sensitivities", "design", "srif",
+__all__ = ["Arc", "Consider", "Design", "Solution", "Estimate", "fly", "sensitivities", "design", "srif", "compress",
            "estimate", "covariance_analysis", "residual_statistics", "range_bias_stations", "with_manoeuvres_solved",
            "STATION_SIGMA_M", "EARTH_EPHEMERIS_SIGMA_M", "RANGE_BIAS_SIGMA_M"]
 
@@ -356,6 +356,24 @@ def srif(h, y, sigma, *, prior_covariance=None, prior_dx=None, consider=None, co
     csig = np.zeros(0) if consider_sigma is None else np.asarray(consider_sigma, float)
     cons = cov + (s * csig**2) @ s.T
     return Solution(dx, cov, cons, s, r_x)
+
+
+def compress(h, sigma, consider=None) -> tuple[np.ndarray, np.ndarray]:
+    """The square-root information of a block of measurements: the triangular rows ``(R_x, R_xc)`` of the
+    Householder QR of the whitened ``[H / sigma, H_c / sigma]`` (at most ``n + c`` rows). Stacking the compressed
+    blocks of disjoint sets of measurements and solving them with :func:`srif` at unit sigmas gives the same
+    covariances as solving all their rows at once (Bierman 1977, ch. V: information arrays of independent data
+    stack), so a row is triangularised once however many station sets it belongs to."""
+    import scipy.linalg as sla
+
+    h = np.asarray(h, float)
+    w = 1.0 / np.asarray(sigma, float)
+    if np.any(~np.isfinite(w)) or np.any(w <= 0):
+        raise TianwenError("every measurement sigma must be a positive finite number")
+    c = np.zeros((h.shape[0], 0)) if consider is None else np.asarray(consider, float)
+    r = sla.qr(np.concatenate([h, c], axis=1) * w[:, None], mode="r", check_finite=False)[0]
+    r = r[:min(r.shape)]
+    return r[:, :h.shape[1]], r[:, h.shape[1]:]
 
 
 def residual_statistics(residuals, sigma, kind=None) -> dict:
