@@ -429,7 +429,9 @@ def create_app(limits: Limits | None = None, *, pool: Pool | None = None, allowe
         solar conjunctions, and elevation/azimuth and passes from a station."""
         return await compute(request, "geometry", body.model_dump(mode="json"))
 
-    @app.post("/api/return", responses=_ERRORS, tags=["design"])
+    @app.post("/api/return", tags=["design"], responses={
+        **_ERRORS, 200: {"content": {COMPACT_MEDIA_TYPE: {}},
+                         "description": "the grid, compact (as /api/porkchop's) unless plain JSON is asked for"}})
     async def return_porkchop(request: Request, body: m.ReturnRequest, format: Optional[m.GridFormat] = None):
         """Mars-to-Earth porkchop of an opportunity (:func:`tianwen.returns.return_grid`): every porkchop
         variable, with the departure burn from the Mars orbit (``dv_depart``), the Earth entry speed
