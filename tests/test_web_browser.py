@@ -657,6 +657,12 @@ def test_return_view_draws_the_return_porkchop(server, browser):
       return [over, drawn]; }""")
     assert blank[0] > 0 and blank[1] == 0, blank
     assert "entry speed at most 12.000 km/s" in page.inner_text("#ret-summary")
+    # A cap below the escape speed at the interface: the library's one-line message, the input marked.
+    page.fill("#ret-max-entry", "11")
+    page.click("#ret-go")
+    page.wait_for_selector("#return-plot[data-state=error]")
+    assert "max_entry_kms=11" in page.inner_text("#ret-status") and "closest feasible value" in page.inner_text("#ret-status")
+    assert page.get_attribute("#ret-max-entry", "aria-invalid") == "true" and page.inner_text("#ret-summary") == ""
     assert not outside and not errors, (outside, errors)
     ctx.close()
 

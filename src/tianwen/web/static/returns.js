@@ -68,6 +68,7 @@ async function loadReturn(ev) {
     const data = await decodeGrid(await api("/api/return", body, { accept: COMPACT }));
     if (seq !== state.returnSeq) return;
     state.returnGrid = data;
+    markNamed("ret-form", "");
     await renderReturn(data);
     const [nd, na] = data.shape;
     setStatus("ret-status", `Mars → Earth, ${data.opportunity} opportunity: ${nd} × ${na} = `
@@ -77,6 +78,7 @@ async function loadReturn(ev) {
     state.returnGrid = null;
     freshPlot("return-plot").dataset.state = "error";
     $("ret-summary").innerHTML = "";
+    markNamed("ret-form", e.message);
     setStatus("ret-status", e.message, "error");
   } finally {
     if (seq === state.returnSeq) $("ret-go").disabled = false;
