@@ -411,3 +411,20 @@ def test_numpy_and_compiled_chebyshev_sums_agree_bit_for_bit():
         m._spk_add_numpy(coef, init, intlen, jd1, jd2, ra, va)
         spk_states_serial(coef, init, intlen, jd1, jd2, 1.0, rb, vb)
         assert np.array_equal(ra, rb) and np.array_equal(va, vb), (center, target)
+
+
+def test_an_epoch_in_another_scale_is_converted_not_read_as_tdb():
+    """The ephemeris methods take Epoch objects; one in TT or UTC names the same instant as its TDB conversion, so
+    the state must be the same to the conversion's round-off (they once read any Epoch's numbers as TDB: TT is
+    ~1.6 ms off TDB and UTC ~69 s, which moved the Earth by ~40 m and ~2000 km)."""
+    from tianwen.ephemeris import resolve_ephemeris
+    from tianwen.time import epoch
+
+    t_utc = epoch(["2021-02-10T11:52:00", "2030-01-01T00:00:00"])
+    for name in ("de421", "analytic"):
+        eph = resolve_ephemeris(name)
+        for scale in ("utc", "tt"):
+            r1, v1 = eph.heliocentric("earth", t_utc.to(scale))
+            r2, v2 = eph.heliocentric("earth", t_utc.to("tdb"))
+            np.testing.assert_allclose(r1, r2, rtol=0, atol=1e-6)
+            np.testing.assert_allclose(v1, v2, rtol=0, atol=1e-12)

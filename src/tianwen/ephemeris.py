@@ -172,7 +172,9 @@ class SPKEphemeris:
         return lo, hi
 
     def barycentric(self, name: str, tdb: Epoch) -> tuple[np.ndarray, np.ndarray]:
-        """State of ``name`` relative to the solar-system barycentre (ICRF, km, km/s) at TDB epochs."""
+        """State of ``name`` relative to the solar-system barycentre (ICRF, km, km/s) at the epochs ``tdb`` (read
+        in TDB: an epoch in another scale is converted, never taken for TDB)."""
+        tdb = tdb.to("tdb")
         chain = self._chain(_lookup_body(name).naif_id, name)
         jd1 = np.ascontiguousarray(tdb.jd1.ravel())
         jd2 = np.ascontiguousarray(tdb.jd2.ravel())
@@ -247,6 +249,7 @@ class StandishEphemeris:
                 self._elements[row["body"]] = row
 
     def heliocentric(self, name: str, tdb: Epoch) -> tuple[np.ndarray, np.ndarray]:
+        tdb = tdb.to("tdb")  # an epoch in another scale is converted, never taken for TDB
         key = self._SUBSTITUTES.get(name, name)
         if key == "sun":
             z = np.zeros(tdb.jd1.size * 3).reshape(-1, 3)
