@@ -33,6 +33,10 @@ from .vmath import vacos, vasin, vexp, vlog, vsin
 
 #: Lanes per block: 16 float64 lanes fill four AVX2 registers (or two AVX-512, eight NEON) per row.
 W = 16
+#: Lanes needing Lagrange's form of T(x) from which a multi-revolution step evaluates it on all lanes (below:
+#: they go to the scalar kernel; with zero revolutions they always do). Chosen by measurement on the Earth-Mars
+#: batches (benchmarks/README.md).
+LAGRANGE_MIN = 2
 #: Problems per parallel task (each task allocates its scratch once).
 CHUNK = 2048
 
@@ -204,7 +208,7 @@ def _step(S, npi, tol, lagrange, hyperbolic):
 
 @fast_kernel(inline="always")
 def _forms_needed(S, row, act_row):
-    """Whether any active lane's x (in ``row``) lies where the scalar kernel uses Lagrange's elliptic form, and
+    """How many active lanes' x (in ``row``) lie where the scalar kernel uses Lagrange's elliptic form, and
     whether any is hyperbolic (x > 1)."""
     lag = 0
     hyp = 0
@@ -213,7 +217,7 @@ def _forms_needed(S, row, act_row):
         act = S[act_row + k] == 1.0
         lag += 1 if act & (x > 0.8) & (x < 0.99) else 0
         hyp += 1 if act & (x > 1.0) else 0
-    return lag > 0, hyp > 0
+    return lag, hyp > 0
 
 
 @fast_kernel(inline="always")
@@ -225,7 +229,9 @@ def _householder(S, revs, tol, maxiter):
         S[ACT + k] = 1.0 if (S[RARE + k] == 0.0) & (S[NOS + k] == 0.0) else 0.0
     for _ in range(maxiter):
         lag, hyp = _forms_needed(S, X, ACT)
-        if lag:
+        # Lagrange's form costs every lane four more elementary functions: worth it from LAGRANGE_MIN lanes on;
+        # a lone lane goes to the scalar kernel instead.
+        if lag >= (LAGRANGE_MIN if revs > 0 else W + 1):  # (zero revolutions: measured faster without)
             left = _step(S, npi, tol, True, True)
         elif hyp:
             left = _step(S, npi, tol, False, True)
@@ -251,7 +257,8 @@ def _tmin_step(S, npi, lagrange):
         # change below 1e-20, and T(x) is flat at its minimum: the minimum time is the same to rounding.
         conv = abs(x - xnew) < 1e-7
         x2 = x if stop else xnew
-        tm, bad, _, _ = _tof_x(x2, lam, npi, lagrange)
+        tm, bad, _, _ = _tof_x(x2, lam, npi, lagrange, False)
+        bad = bad | (x2 >= 1.0)  # the minimum lies at x < 1; an overshoot goes to the scalar kernel
         S[RARE + k] = 1.0 if (act & bad) else S[RARE + k]
         S[XM + k] = x2 if act else x
         S[TM + k] = tm if act else S[TM + k]
@@ -277,7 +284,7 @@ def _tmin(S, revs):
     if need == 0:
         return
     for _ in range(30):
-        if _forms_needed(S, XM, CHK)[0]:
+        if _forms_needed(S, XM, CHK)[0] > 0:
             left = _tmin_step(S, npi, True)
         else:
             left = _tmin_step(S, npi, False)
