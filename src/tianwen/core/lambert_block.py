@@ -332,15 +332,14 @@ def solve_block(S, mu, revs, prograde, right):
             S[RARE + k] = 1.0
     else:
         _geometry(S, mu, prograde)
+        _guess(S, revs, right)
         if revs == 0:
-            _guess(S, 0, right)
             for k in range(W):
                 S[NOS + k] = 0.0
-            _householder(S, 0, 1e-5, 20)
         else:
-            _guess(S, revs, right)
             _tmin(S, revs)
-            _householder(S, revs, 1e-10, 30)
+        # One call site (so the iteration is compiled once): the scalar kernel's tolerances.
+        _householder(S, revs, 1e-5 if revs == 0 else 1e-10, 20 if revs == 0 else 30)
         _velocities(S)
     for k in range(W):
         if S[RARE + k] != 0.0:
