@@ -183,3 +183,21 @@ def test_vmath_agrees_with_the_c_library(name):
     ulps = np.abs(out - ref) / np.spacing(np.abs(ref))
     ulps[ref == 0] = np.abs(out[ref == 0]) / 5e-324
     assert ulps.max() <= (2.0 if name == "atan2" else 1.0), f"{name}: {ulps.max():.1f} ulp"
+
+
+def test_float32_porkchop_is_the_float64_one_rounded():
+    """porkchop(..., float32=True) computes every cell in float64 and stores it rounded: each float variable must
+    equal the float64 grid's value cast to float32 exactly (NaN in the same cells), the integer variables
+    identical."""
+    from tianwen.porkchop import porkchop_grid
+
+    window = dict(departure=("2020-06-01", "2020-09-01"), arrival=("2020-12-15", "2021-10-01"), n=(23, 29))
+    a = porkchop_grid(**window)
+    b = porkchop_grid(**window, float32=True)
+    for name, v in a.data.items():
+        w = b.data[name]
+        if v.dtype.kind == "f":
+            assert w.dtype == np.float32
+            np.testing.assert_array_equal(w, v.astype(np.float32))
+        else:
+            np.testing.assert_array_equal(w, v)

@@ -212,7 +212,8 @@ def porkchop_grid(departure, arrival, *, step_days: float | None = 1.0, n: tuple
              origin="earth", target="mars", revs: int = 0, prograde: bool = True, branch: str = "left",
              ephemeris="de421", parking_alt_km: float | None = None,
              capture: tuple[float, float] | None = None, max_bytes: int | None = None,
-             progress=None, chunk_cells: int = 500_000, scheduler=None, workers: int | None = None):
+             progress=None, chunk_cells: int = 500_000, scheduler=None, workers: int | None = None,
+             float32: bool = False):
     """Porkchop grid of ballistic transfers from ``origin`` to ``target``.
 
     Parameters
@@ -226,6 +227,9 @@ def porkchop_grid(departure, arrival, *, step_days: float | None = 1.0, n: tuple
     parking_alt_km : circular parking-orbit altitude at the origin (adds ``dv_depart``).
     capture : ``(periapsis_alt_km, apoapsis_alt_km)`` capture orbit at the target (adds ``dv_arrive``).
     max_bytes : refuse grids whose outputs would exceed this (default 4 GiB, or $TIANWEN_MAX_GRID_BYTES).
+    float32 : store the float variables in float32 (computed in float64, then rounded): half the memory (38
+        instead of 74 bytes a cell) and faster for big grids, at 7 significant digits (C3 to ~1e-6 relative,
+        angles to ~2e-5 deg, flight times to ~1e-4 day).
     progress : optional callable ``progress(done_cells, total_cells)`` called between chunks.
     chunk_cells : cells per chunk of rows (one task on a cluster).
     scheduler, workers : run the chunks as tasks on Dask: a ``distributed.Client``, a scheduler address
@@ -258,7 +262,7 @@ def porkchop_grid(departure, arrival, *, step_days: float | None = 1.0, n: tuple
         arr_ax = _axis(a0, a1, step_days, None, "arrival")
     nd, na = dep_ax.n, arr_ax.n
     cap = DEFAULT_MAX_BYTES if max_bytes is None else int(max_bytes)
-    need = nd * na * BYTES_PER_CELL
+    need = nd * na * (4 * len(_FLOAT_VARS) + 2 if float32 else BYTES_PER_CELL)
     if need > cap:
         raise TianwenError(
             f"grid of {nd} x {na} cells needs {need / 2**30:.2f} GiB, over the cap of {cap / 2**30:.2f} GiB; "
@@ -278,7 +282,7 @@ def porkchop_grid(departure, arrival, *, step_days: float | None = 1.0, n: tuple
 
     spec = GridSpec(dep_ax, arr_ax, origin, target, shippable_ephemeris(ephemeris), float(dep_tdb.jd1[0]), mu,
                     revs, bool(prograde), bool(right))
-    out = {k: np.empty((nd, na)) for k in _FLOAT_VARS}
+    out = {k: np.empty((nd, na), dtype=np.float32 if float32 else np.float64) for k in _FLOAT_VARS}
     out["transfer_type"] = np.empty((nd, na), dtype=np.int8)
     out["status"] = np.empty((nd, na), dtype=np.int8)
     rows = max(1, int(chunk_cells // max(na, 1)))
@@ -380,11 +384,13 @@ def porkchop(departure, arrival, *, step_days: float | None = 1.0, n: tuple[int,
              origin="earth", target="mars", revs: int = 0, prograde: bool = True, branch: str = "left",
              ephemeris="de421", parking_alt_km: float | None = None,
              capture: tuple[float, float] | None = None, max_bytes: int | None = None,
-             progress=None, chunk_cells: int = 500_000, scheduler=None, workers: int | None = None):
+             progress=None, chunk_cells: int = 500_000, scheduler=None, workers: int | None = None,
+             float32: bool = False):
     """Porkchop grid of ballistic transfers from ``origin`` to ``target``, as an ``xarray.Dataset``.
 
     Parameters are those of :func:`porkchop_grid` (departure and arrival windows, ``step_days`` or ``n``,
-    bodies, Lambert options, ephemeris, parking orbit, capture orbit, memory cap, progress callback, Dask).
+    bodies, Lambert options, ephemeris, parking orbit, capture orbit, memory cap, progress callback, Dask,
+    float32 storage).
 
     Returns
     -------
@@ -394,7 +400,7 @@ def porkchop(departure, arrival, *, step_days: float | None = 1.0, n: tuple[int,
     return porkchop_grid(departure, arrival, step_days=step_days, n=n, origin=origin, target=target, revs=revs,
                          prograde=prograde, branch=branch, ephemeris=ephemeris, parking_alt_km=parking_alt_km,
                          capture=capture, max_bytes=max_bytes, progress=progress, chunk_cells=chunk_cells,
-                         scheduler=scheduler, workers=workers).to_dataset()
+                         scheduler=scheduler, workers=workers, float32=float32).to_dataset()
 
 
 @dataclass(frozen=True)
