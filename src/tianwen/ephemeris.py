@@ -134,6 +134,8 @@ class SPKEphemeris:
                 # as (components, records, n_coef), lowest degree first (3 components for type 2, 6 for type 3:
                 # positions then velocities); the kernel wants the positions as (records, 3, n_coef).
                 coef = np.ascontiguousarray(np.asarray(coefficients)[:3].transpose(1, 0, 2))
+                coef.flags.writeable = False  # all segments alike (some are copies, some the file's read-only
+                # map): one signature of the compiled kernel instead of two (a second compile on a cold start)
                 self._segments.setdefault((seg.center, seg.target), []).append(
                     (coef, float(init_jd), float(intlen_days), float(seg.start_jd), float(seg.end_jd)))
         finally:
