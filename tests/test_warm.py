@@ -84,3 +84,15 @@ def test_which_lambert_kernel_a_batch_takes(monkeypatch):
     assert use_block_kernel(1)
     monkeypatch.setenv(KERNEL_ENV, "scalar")
     assert not use_block_kernel(10_000)
+
+
+def test_the_scalar_grid_warm_up_compiles_the_signature_a_porkchop_uses():
+    """The cold porkchop's second process compiles the scalar grid kernel from made-up states (so that it need not
+    compile the ephemeris kernel too); a real 2020 porkchop on that kernel then adds no second signature."""
+    out = _run(
+        "from tianwen.porkchop import porkchop_grid, warm_up_scalar\n"
+        "from tianwen.core.transfer import grid_kernel_scalar\n"
+        "warm_up_scalar()\n"
+        "porkchop_grid(('2020-07-01', '2020-07-20'), ('2021-02-01', '2021-02-20'))\n"
+        "print(len(grid_kernel_scalar.signatures))\n", env={"TIANWEN_LAMBERT_KERNEL": "scalar"})
+    assert out == "1"

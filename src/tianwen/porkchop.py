@@ -39,6 +39,7 @@ from .core.transfer import grid_kernel, grid_kernel_scalar, pairs_parallel, pair
 from .ephemeris import heliocentric_state
 from .errors import TianwenError
 from .lambert import check_options, use_block_kernel
+from .warm import join as join_warm_up
 from .time import Epoch, epoch as _epoch
 
 MAX_AXIS_POINTS = 1_000_000  # epochs on one grid axis (a 1e6 x 1e6 grid is far past any memory cap anyway)
@@ -201,7 +202,11 @@ def _grid_rows(spec: GridSpec, i0: int, i1: int, out: dict | None = None) -> dic
     ra, va = heliocentric_state(spec.target, arr, spec.ephemeris)
     td = (dep.jd1 - spec.ref_jd1) + dep.jd2
     ta = (arr.jd1 - spec.ref_jd1) + arr.jd2
-    kernel = grid_kernel if use_block_kernel(rd.shape[0] * arr.jd1.size, "porkchop-block") else grid_kernel_scalar
+    if use_block_kernel(rd.shape[0] * arr.jd1.size, "porkchop-block"):
+        kernel = grid_kernel
+    else:
+        join_warm_up("porkchop")  # a cold command may be compiling the scalar kernel in a second process
+        kernel = grid_kernel_scalar
     kernel(np.ascontiguousarray(rd), np.ascontiguousarray(vd), td, ra, va, ta, spec.mu, spec.revs,
                  spec.prograde, spec.right, *(out[k][sl] for k in _FLOAT_VARS), out["transfer_type"][sl],
                  out["status"][sl])
@@ -606,3 +611,14 @@ def warm_up_block() -> None:
     """Compile (or load) the lock-step grid kernel for the argument types :func:`porkchop_grid` passes: a 2020 grid
     of 65 x 65 cells (run by ``python -m tianwen.warm porkchop-block`` with the block kernel forced)."""
     porkchop_grid(("2020-06-01", "2020-08-04"), ("2021-01-01", "2021-03-06"), step_days=1.0)
+
+
+def warm_up_scalar() -> None:
+    """Compile (or load) the scalar grid kernel for the argument types :func:`porkchop_grid` passes, on a 4 x 4 grid
+    of made-up states (no ephemeris: the command compiles that one meanwhile); run by ``python -m tianwen.warm
+    porkchop`` while a cold ``tianwen porkchop`` starts."""
+    n = 4
+    states = [np.zeros((n, 3)) + 1.0 + k for k in range(4)]
+    outs = [np.empty((n, n)) for _ in _FLOAT_VARS]
+    grid_kernel_scalar(states[0], states[1], np.zeros(n), states[2], states[3], np.full(n, 200.0), 1.0, 0, True,
+                       False, *outs, np.empty((n, n), dtype=np.int8), np.empty((n, n), dtype=np.int8))

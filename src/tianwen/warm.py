@@ -35,6 +35,7 @@ import time
 #: name) pairs; the module and function that compile the task's kernels; environment for the child)
 TASKS = {
     "nbody": ((("core/nbody.py", "integrate"),), ("tianwen.propagate.face", "warm_up"), {}),
+    "porkchop": ((("core/transfer.py", "grid_kernel_scalar"),), ("tianwen.porkchop", "warm_up_scalar"), {}),
     # The lock-step Lambert kernels run several times faster than the scalar ones but take a minute of CPU to
     # compile: until they are cached, callers use the scalar kernels (same answers) while a child compiles them.
     "lambert-block": ((("core/lambert_block.py", "izzo_block_serial"), ("core/lambert_block.py", "izzo_block_parallel")),

@@ -81,6 +81,11 @@ def porkchop(
                 from ..plots import FORMATS
 
             check_output(out, FORMATS)  # before any computing
+        if not (broken_plane or scheduler or workers):
+            from ..warm import is_cached, start
+
+            if not is_cached("porkchop-block"):  # a cold start: a second process compiles the grid kernel meanwhile
+                start("porkchop")
         if broken_plane and (revs or scheduler or workers or missions or dla):
             fail("--broken-plane draws zero-revolution transfers on this machine: drop --revs, --scheduler, "
                  "--workers, --missions and --dla")
