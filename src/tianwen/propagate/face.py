@@ -211,11 +211,10 @@ def propagate_with_manoeuvres(r0_km, v0_kms, t0, manoeuvres, t1, *, model: NBody
 
 
 def warm_up() -> None:
-    """Compile (or load from the cache) the integrator's kernels with the argument types every propagation
-    uses: one day of a heliocentric arc in the default model, with an event, the STM and the dense output
-    (what ``python -m tianwen.warm nbody`` runs, see :mod:`tianwen.warm`)."""
-    from .events import periapsis
-
+    """Compile (or load from the cache) the integrator's kernels with the argument types every propagation uses:
+    one day of a heliocentric arc about the Sun alone (no planet tables, so no ephemeris kernel to compile: the
+    command compiles that one meanwhile), with the STM and the dense output (what ``python -m tianwen.warm nbody``
+    runs, see :mod:`tianwen.warm`; tests/test_warm.py checks that a mission then compiles nothing more)."""
     tr = propagate([1.5e8, 0.0, 0.0], [0.0, 30.0, 0.0], "2020-08-01 TDB", "2020-08-02 TDB",
-                   events=[periapsis("earth")], dense=True, stm=True)
+                   model=NBodyModel(perturbers=()), dense=True, stm=True)
     tr.state(tr.t0 + 0.5)
