@@ -96,3 +96,22 @@ def test_the_scalar_grid_warm_up_compiles_the_signature_a_porkchop_uses():
         "porkchop_grid(('2020-07-01', '2020-07-20'), ('2021-02-01', '2021-02-20'))\n"
         "print(len(grid_kernel_scalar.signatures))\n", env={"TIANWEN_LAMBERT_KERNEL": "scalar"})
     assert out == "1"
+
+
+def test_a_change_to_any_kernel_source_drops_the_cached_kernels(tmp_path, monkeypatch):
+    """Numba trusts a kernel's cache while the kernel's own file is unchanged, but the machine code also holds
+    the kernels it calls from other files (the porkchop grid kernel inlines lambert_block's Izzo): after an edit
+    to those alone the old code would run. tianwen.core.cache keeps a stamp of every core source beside the
+    cache: an unchanged stamp keeps the cached kernels, a changed one deletes them (here the stamp is changed by
+    hand: touching a real source would recompile every kernel of the test session)."""
+    from tianwen.core import cache
+
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path))
+    folder = cache.cache_dirs(os.path.join(cache.HERE, "jit.py"))[0]
+    cache.drop_if_stale()  # writes the stamp of the sources as they are
+    kernel = os.path.join(folder, "transfer.grid_kernel-169.py311.nbi")
+    open(kernel, "wb").close()
+    assert cache.drop_if_stale() is False and os.path.exists(kernel)
+    monkeypatch.setattr(cache, "sources_stamp", lambda: "a source changed")
+    assert cache.drop_if_stale() is True and not os.path.exists(kernel)
+    assert open(os.path.join(folder, cache.STAMP)).read().strip() == "a source changed"

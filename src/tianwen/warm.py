@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import atexit
 import glob
-import hashlib
 import os
 import subprocess
 import sys
@@ -48,14 +47,9 @@ _pending: dict[str, subprocess.Popen] = {}
 
 
 def _cache_dirs(source: str) -> list[str]:
-    """Where Numba keeps the cache of ``source``: ``$NUMBA_CACHE_DIR/<folder>_<sha1 of the folder>`` when the
-    variable is set, otherwise the ``__pycache__`` folder beside the source (Numba's own rules, numba.core.caching)."""
-    folder = os.path.dirname(os.path.abspath(source))
-    user = os.environ.get("NUMBA_CACHE_DIR")
-    if user:
-        sub = "_".join([os.path.split(folder)[-1], hashlib.sha1(folder.encode()).hexdigest()])
-        return [os.path.join(user, sub)]
-    return [os.path.join(folder, "__pycache__")]
+    from .core.cache import cache_dirs
+
+    return cache_dirs(source)
 
 
 _cached: set[tuple[str, str]] = set()

@@ -7,6 +7,8 @@ turns into errors or flags. Modules here may import each other's private names; 
 imports a private name of ``core``.
 
 - :mod:`.jit`            the one set of Numba options (``kernel``, ``fast_kernel``, ``PARALLEL_MIN``)
+- :mod:`.cache`          where kernels are cached; drops them when any source here changes (Numba checks only a
+                         kernel's own file, not the files of the kernels it inlines)
 - :mod:`.lambert_izzo`   Izzo (2015) Lambert solver
 - :mod:`.lambert_gooding` Gooding (1990) Lambert solver
 - :mod:`.kepler`         universal-variable two-body propagation, elements <-> state

@@ -24,6 +24,10 @@ from __future__ import annotations
 
 import numba
 
+from .cache import drop_if_stale
+
+drop_if_stale()  # before any kernel is loaded: Numba's cache misses a change in a called kernel's file
+
 #: Options shared by every kernel.
 OPTIONS = {"cache": True, "nogil": True, "error_model": "numpy"}
 #: The fast-math flags we allow (see the module docstring).
