@@ -115,3 +115,16 @@ def test_a_change_to_any_kernel_source_drops_the_cached_kernels(tmp_path, monkey
     monkeypatch.setattr(cache, "sources_stamp", lambda: "a source changed")
     assert cache.drop_if_stale() is True and not os.path.exists(kernel)
     assert open(os.path.join(folder, cache.STAMP)).read().strip() == "a source changed"
+
+
+def test_the_event_warm_up_compiles_the_signature_the_integrator_calls():
+    """On a cold mission the command's process compiles the event location while the second one compiles the
+    integrator: the integrator must find that very compile (one signature of Brent's method after a mission)."""
+    out = _run(
+        "from tianwen.propagate.face import warm_up_events\n"
+        "from tianwen.core import nbody\n"
+        "warm_up_events()\n"
+        "from tianwen.reconstruct import reconstruct\n"
+        "reconstruct('tianwen-1')\n"
+        "print(len(nbody._brent.signatures), len(nbody.integrate.signatures))\n")
+    assert out == "1 1"

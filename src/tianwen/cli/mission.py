@@ -32,7 +32,10 @@ def mission(
         m = load_mission(name)  # a one-line error for an unknown name, before the heavy imports
         from ..warm import start
 
-        start("nbody")  # on a cold start, a second process compiles the integrator meanwhile (tianwen.warm)
+        if start("nbody"):  # a cold start: a second process compiles the integrator meanwhile (tianwen.warm),
+            from ..propagate.face import warm_up_events  # and this one its event location, which that one loads
+
+            warm_up_events()
         if oem and not oem.lower().endswith((".oem", ".txt", ".kvn")):
             fail(f"--oem {oem!r}: use a .oem (or .txt, .kvn) file name")
         from ..files import check_output

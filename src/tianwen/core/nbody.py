@@ -292,6 +292,16 @@ def _brent(xa, xb, fa, fb, t, h, y, F, ev_kind, ev_body, ev_value, e, tab, ytmp,
     return xcur
 
 
+def precompile_events(tab) -> None:
+    """Compile (or load) the event-location kernels (:func:`_brent` and what it calls) for the argument types
+    :func:`integrate` passes, by locating a made-up root. A cold ``tianwen mission`` does this in the command's own
+    process while a second process compiles :func:`integrate` (:mod:`tianwen.warm`), which then loads them."""
+    y, ytmp, rb, vb = np.zeros(6), np.zeros(6), np.zeros(3), np.zeros(3)
+    y[0] = 1.0
+    ev_kind, ev_body, ev_value = np.zeros(1, dtype=np.int64), np.full(1, -1, dtype=np.int64), np.ones(1)
+    _brent(0.0, 1.0, -1.0, 1.0, 0.0, 1.0, y, np.zeros((7, 6)), ev_kind, ev_body, ev_value, 0, tab, ytmp, rb, vb)
+
+
 @kernel
 def _grow(a, cap):
     """``a`` (rows, width) copied into a new array of ``cap`` rows (explicit loops: quick to compile)."""

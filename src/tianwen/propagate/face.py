@@ -13,7 +13,7 @@ import numpy as np
 
 from ..bodies import DAY_S
 from ..core.nbody import (EVENT_DISTANCE, EVENT_RDOTV, MAX_STEPS, STEP_TOO_SMALL, TERMINATED, body_state,
-                          integrate)
+                          integrate, precompile_events)
 from ..errors import TianwenError
 from ..time import Epoch, epoch as _epoch
 from ..warm import join as _join_warm_up
@@ -218,3 +218,11 @@ def warm_up() -> None:
     tr = propagate([1.5e8, 0.0, 0.0], [0.0, 30.0, 0.0], "2020-08-01 TDB", "2020-08-02 TDB",
                    model=NBodyModel(perturbers=()), dense=True, stm=True)
     tr.state(tr.t0 + 0.5)
+
+
+def warm_up_events() -> None:
+    """Compile (or load) the event-location kernels with the types every propagation passes (a cold start does this
+    in the command's process while the second one compiles the integrator, which then loads them)."""
+    a, b = scalar_epoch("2020-08-01 TDB", "t0"), scalar_epoch("2020-08-02 TDB", "t1")
+    _, tab = NBodyModel(perturbers=())._table(a, b, ())
+    precompile_events(tab)
