@@ -46,10 +46,15 @@ TASKS = {
 _pending: dict[str, subprocess.Popen] = {}
 
 
-def _cache_dirs(source: str) -> list[str]:
+def _source(rel: str) -> str:
+    return os.path.join(os.path.dirname(os.path.abspath(__file__)), rel)
+
+
+def _lock_path(task: str) -> str:
+    """The marker of a background compile of ``task``, in the cache folder of its first marker kernel."""
     from .core.cache import cache_dirs
 
-    return cache_dirs(source)
+    return os.path.join(cache_dirs(_source(TASKS[task][0][0][0]))[0], f"tianwen-warm-{task}.lock")
 
 
 _cached: set[tuple[str, str]] = set()
@@ -69,13 +74,15 @@ def is_cached(task: str) -> bool:
 
 
 def _has_index(rel: str, name: str) -> bool:
-    source = os.path.join(os.path.dirname(os.path.abspath(__file__)), rel)
+    from .core.cache import cache_dirs
+
+    source = _source(rel)
     stem = os.path.splitext(os.path.basename(source))[0]
     try:
         stamp = os.path.getmtime(source)
     except OSError:
         return True
-    for d in _cache_dirs(source):
+    for d in cache_dirs(source):
         for index in glob.glob(os.path.join(glob.escape(d), f"{stem}.{name}-*.nbi")):
             if os.path.getmtime(index) >= stamp:
                 return True
@@ -113,11 +120,9 @@ def start(task: str) -> bool:
 def _claim(task: str, stale_s: float = 900.0) -> bool:
     """One background compile of a task per cache folder at a time: an exclusive marker file beside the cache,
     taken over when older than ``stale_s`` (a child that died)."""
-    rel, _ = TASKS[task][0][0]
-    folder = _cache_dirs(os.path.join(os.path.dirname(os.path.abspath(__file__)), rel))[0]
-    marker = os.path.join(folder, f"tianwen-warm-{task}.lock")
+    marker = _lock_path(task)
     try:
-        os.makedirs(folder, exist_ok=True)
+        os.makedirs(os.path.dirname(marker), exist_ok=True)
         if os.path.exists(marker) and time.time() - os.path.getmtime(marker) > stale_s:
             os.unlink(marker)
         os.close(os.open(marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
@@ -162,10 +167,8 @@ def main(argv: list[str]) -> int:
         getattr(importlib.import_module(module), function)()
     finally:
         if argv[0].endswith("-block"):
-            rel, _ = TASKS[argv[0]][0][0]
-            folder = _cache_dirs(os.path.join(os.path.dirname(os.path.abspath(__file__)), rel))[0]
             try:
-                os.unlink(os.path.join(folder, f"tianwen-warm-{argv[0]}.lock"))
+                os.unlink(_lock_path(argv[0]))
             except OSError:
                 pass
     print(f"{argv[0]}: compiled or loaded in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
