@@ -18,8 +18,8 @@ from datetime import datetime, timezone
 import numpy as np
 
 from .errors import TianwenError
-from .plots_common import FORMATS, atomic_path, check_suffix, freeze_layout, new_figure, place_labels, plotly_page
-from .plots_common import save_matplotlib
+from .plots_common import FORMATS, atomic_path, check_suffix, date_axes, freeze_layout, new_figure, place_labels
+from .plots_common import plotly_page, save_matplotlib
 from .plots_history import history_figure, history_html, history_plotly, save_history  # noqa: F401 (exported)
 from .plots_mission import save_trajectory, trajectory_figure, trajectory_html, trajectory_plotly  # noqa: F401
 
@@ -139,7 +139,6 @@ def porkchop_figure(ds, *, missions: bool = False, label: str | None = None, dla
     chosen arrivals are then marked too) ticked along the bottom. Labels never overlap one another.
     """
     import matplotlib
-    import matplotlib.dates as mdates
     from matplotlib import colors
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
@@ -228,17 +227,10 @@ def porkchop_figure(ds, *, missions: bool = False, label: str | None = None, dla
                 movable.append(ax.text(launch, y[-1] - (y[-1] - y[0]) * 0.02, name, fontsize=7, rotation=90,
                                        va="top", ha="right"))
         handles.append(Line2D([], [], marker="o", color="orange", mec="black", ls="none", label="flown missions"))
-    for axis in (ax.xaxis, ax.yaxis):
-        axis.set_major_formatter(mdates.ConciseDateFormatter(axis.get_major_locator()))
-    ax.set_xlim(x[0], x[-1])
-    ax.set_ylim(y[0], y[-1])
-    ax.set_xlabel("launch date (UTC)")
-    ax.set_ylabel("arrival date (UTC)")
+    date_axes(ax, x, y, "launch date (UTC)", "arrival date (UTC)")
     head, lines = porkchop_title(ds, label, dla)
     ax.set_title(f"{head}\n{lines}", fontsize=9)
-    ax.grid(alpha=0.2)
-    fig.legend(handles=handles, loc="outside lower center", ncol=2 if len(handles) < 7 else 2, fontsize=7,
-               frameon=False)
+    fig.legend(handles=handles, loc="outside lower center", ncol=2, fontsize=7, frameon=False)
     freeze_layout(fig)
     place_labels(ax, movable, fixed=fixed, points=(px, py) if px else None)
     return fig

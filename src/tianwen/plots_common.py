@@ -63,6 +63,21 @@ def new_figure(**kwargs):
     return plt.figure(**kwargs)
 
 
+def date_axes(ax, x, y, xlabel: str, ylabel: str | None, grid_alpha: float = 0.2) -> None:
+    """A porkchop's axes: dates on both (matplotlib's concise date labels), limits at the grid's ends, the labels
+    and a light grid."""
+    import matplotlib.dates as mdates
+
+    for axis in (ax.xaxis, ax.yaxis):
+        axis.set_major_formatter(mdates.ConciseDateFormatter(axis.get_major_locator()))
+    ax.set_xlim(x[0], x[-1])
+    ax.set_ylim(y[0], y[-1])
+    ax.set_xlabel(xlabel)
+    if ylabel is not None:
+        ax.set_ylabel(ylabel)
+    ax.grid(alpha=grid_alpha)
+
+
 def freeze_layout(fig):
     """Run the figure's layout engine once and switch it off, so that label boxes measured afterwards are the
     boxes that will be saved (a layout pass at save time would move the axes under the labels)."""

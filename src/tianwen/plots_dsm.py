@@ -28,11 +28,10 @@ def broken_plane_figure(g, *, label: str | None = None):
     """A matplotlib figure of a :func:`~tianwen.dsm.dsm_porkchop` grid: ballistic total Δv (left) and one-DSM
     total Δv (right), the same levels and colours, each optimum starred."""
     import matplotlib
-    import matplotlib.dates as mdates
     from matplotlib.lines import Line2D
 
     from .dsm import grid_optima
-    from .plots_common import new_figure
+    from .plots_common import date_axes, new_figure
 
     x, y = g.departure, g.arrival
     bal, dsm = g["ballistic_total_dv"].T, g["total_dv"].T
@@ -54,11 +53,7 @@ def broken_plane_figure(g, *, label: str | None = None):
         if o is not None:
             ax.plot(o.departure, o.arrival, marker="*", ms=14, color="white", mec="black", ls="none", zorder=5)
         ax.set_title(titles[kind], fontsize=10)
-        ax.set_xlabel("launch date (UTC)")
-        ax.grid(alpha=0.25)
-        for axis in (ax.xaxis, ax.yaxis):
-            axis.set_major_formatter(mdates.ConciseDateFormatter(axis.get_major_locator()))
-    axes[0].set_ylabel("arrival date (UTC)")
+        date_axes(ax, x, y, "launch date (UTC)", "arrival date (UTC)" if ax is axes[0] else None, grid_alpha=0.25)
     cb = fig.colorbar(cf, ax=list(axes), pad=0.01, aspect=35)
     cb.set_label(f"total Δv (km/s): {g.attrs.get('objective', '')}")
     head = f"{g.attrs['origin'].capitalize()} → {g.attrs['target'].capitalize()}"

@@ -130,13 +130,12 @@ def return_porkchop_figure(ds, *, label: str | None = None):
     labelled, the cells above an entry-speed cap hatched, and the Type I/II least-Δv cells under the cap starred
     (:func:`tianwen.returns.return_minima`), their numbers in the legend."""
     import matplotlib
-    import matplotlib.dates as mdates
     from matplotlib import colors
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
     from .plots import type_boundary
-    from .plots_common import freeze_layout, new_figure, place_labels
+    from .plots_common import date_axes, freeze_layout, new_figure, place_labels
     from .returns import return_minima
 
     x, y = ds.departure.values, ds.arrival.values
@@ -194,15 +193,9 @@ def return_porkchop_figure(ds, *, label: str | None = None):
                               label=f"Type {m.type} least Δv: {m.departure_dv_kms:.3f} km/s (v∞ "
                                     f"{m.vinf_dep_kms:.2f}), leave {str(m.departure)[:10]}, arrive "
                                     f"{str(m.arrival)[:10]} ({m.tof_days:.0f} d), entry {m.entry_speed_kms:.2f} km/s"))
-    for axis in (ax.xaxis, ax.yaxis):
-        axis.set_major_formatter(mdates.ConciseDateFormatter(axis.get_major_locator()))
-    ax.set_xlim(x[0], x[-1])
-    ax.set_ylim(y[0], y[-1])
-    ax.set_xlabel("Mars departure date (UTC)")
-    ax.set_ylabel("Earth arrival date (UTC)")
+    date_axes(ax, x, y, "Mars departure date (UTC)", "Earth arrival date (UTC)")
     head, lines = return_porkchop_title(ds, label)
     ax.set_title(f"{head}\n{lines}", fontsize=8.5)
-    ax.grid(alpha=0.2)
     fig.legend(handles=handles, loc="outside lower center", ncol=2, fontsize=7, frameon=False)
     freeze_layout(fig)
     place_labels(ax, movable, fixed=fixed, points=(px, py) if px else None)
