@@ -673,7 +673,8 @@ def dsm_porkchop(departure, arrival, *, step_days: float | None = None, n: tuple
     out["ballistic_total_dv"] = btot
     out["saving_dv"] = btot - out["total_dv"]
     attrs = dict(grid.attrs, title=f"{grid.attrs['origin']} to {grid.attrs['target']} one-DSM porkchop",
-                 objective=_objective_text(cost), max_c3_km2s2=np.nan if cap is None else cap,
+                 objective=_objective_text(cost), counts_launch=int(cost.dep_mode != 0),
+                 max_c3_km2s2=np.nan if cap is None else cap,
                  eta_low=lo_eta, eta_high=hi_eta, model="one-DSM leg (MGA-1DSM), SLSQP per cell, warm-started")
     return DSMGrid(out, grid.departure, grid.arrival, grid.scale, attrs, ballistic=grid)
 
@@ -701,7 +702,7 @@ def grid_optima(g: DSMGrid) -> list[GridOptimum]:
     grid, in that order (a map with no finite cell is left out). With ``count_launch=True`` the DSM map is the
     broken-plane one, and the two optima are the side-by-side comparison of the handbooks' "with DSM" charts."""
     out = []
-    dsm_kind = "broken-plane" if g.attrs.get("objective", "").startswith(("launch", "departure")) else "dsm"
+    dsm_kind = "broken-plane" if g.attrs.get("counts_launch") else "dsm"
     for kind, key in (("ballistic", "ballistic_total_dv"), (dsm_kind, "total_dv")):
         v = g[key]
         if not np.isfinite(v).any():
