@@ -143,7 +143,7 @@ def porkchop_figure(ds, *, missions: bool = False, label: str | None = None, dla
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
-    from .porkchop import Grid, minima
+    from .grids import Grid, minima
 
     ds = Grid.of(ds)  # plain arrays: a Dataset is read, never built (xarray is slow to import)
     x, y = ds.departure, ds.arrival
@@ -152,6 +152,8 @@ def porkchop_figure(ds, *, missions: bool = False, label: str | None = None, dla
     shown = np.isfinite(c3) & (c3 <= levels[-1])
     lined = shown & ~type_boundary(ds["transfer_type"].T)
     masked = lambda v: np.where(lined, v, np.nan)  # noqa: E731 (lines where C3 is drawn, off the Type I/II ridge)
+    # The frame first (bands, colour bar, axes, title, legend), laid out once and frozen; then what goes inside
+    # the axes: contour labels are placed on the final axes, and the layout pass draws few artists.
     fig = new_figure(figsize=(10, 8.6), dpi=150, layout="constrained")
     ax = fig.add_subplot()
     cmap = matplotlib.colormaps["viridis_r"]
@@ -160,6 +162,34 @@ def porkchop_figure(ds, *, missions: bool = False, label: str | None = None, dla
     cb = fig.colorbar(cf, ax=ax, pad=0.01, ticks=levels, spacing="uniform", aspect=35)
     cb.ax.set_yticklabels([f"{v:g}" for v in levels], fontsize=7)
     cb.set_label("launch energy C3 (km²/s²)")
+    handles = [Line2D([], [], color="black", lw=0.8, label="C3 (km²/s²)"),
+               Line2D([], [], color="#b2182b", lw=0.9, ls="--", label="arrival v∞ (km/s)"),
+               Line2D([], [], color="0.25", lw=0.7, ls=":", label="time of flight (days)")]
+    if dla:
+        handles.append(Line2D([], [], color="#2166ac", lw=0.8, ls="-.", label="DLA (°, EME2000)"))
+    best = minima(ds)
+    for m in best:
+        handles.append(Line2D([], [], marker="*", color="white", mec="black", ms=11, ls="none",
+                              label=f"Type {m.type} minimum: C3 {m.c3_km2s2:.2f} km²/s², launch "
+                                    f"{str(m.departure)[:10]}, arrive {str(m.arrival)[:10]} ({m.tof_days:.0f} d), "
+                                    f"v∞ {m.vinf_arr_kms:.2f} km/s, DLA {m.dla_deg:.1f}°"))
+    t0 = _today(today, x)
+    if t0 is not None:
+        handles.append(Patch(color="0.55", alpha=0.55, label=f"past launch dates (today {str(t0)[:10]} UTC)"))
+    dep, arr = _launch_days(launch_days)
+    if dep is not None:
+        handles.append(Line2D([], [], ls="none", marker="|", ms=9, mew=1.6, color="#e66101",
+                              label=f"launch period {str(dep.min())[:10]} … {str(dep.max())[:10]} ({dep.size} days)"
+                                    + (", chosen arrivals •" if arr is not None else "")))
+    flown = _missions_in(ds) if missions else []
+    if missions:
+        handles.append(Line2D([], [], marker="o", color="orange", mec="black", ls="none", label="flown missions"))
+    date_axes(ax, x, y, "launch date (UTC)", "arrival date (UTC)")
+    head, lines = porkchop_title(ds, label, dla)
+    ax.set_title(f"{head}\n{lines}", fontsize=9)
+    fig.legend(handles=handles, loc="outside lower center", ncol=2, fontsize=7, frameon=False)
+    freeze_layout(fig)
+
     fixed, movable = [], []
     c3_lines = ax.contour(x, y, masked(c3), levels=levels, **LINE_STYLES["c3"])
     fixed += ax.clabel(c3_lines, fmt="%g", fontsize=7, inline=False)
@@ -180,28 +210,16 @@ def porkchop_figure(ds, *, missions: bool = False, label: str | None = None, dla
             movable += ax.clabel(cd, fmt=lambda v: f"{v:g}°", fontsize=6.5, inline=False, colors="#2166ac")
     for t in fixed + movable:  # a light box hides the line under a label that stays on it
         t.set_bbox(dict(boxstyle="square,pad=0.1", fc="white", ec="none", alpha=0.75))
-    handles = [Line2D([], [], color="black", lw=0.8, label="C3 (km²/s²)"),
-               Line2D([], [], color="#b2182b", lw=0.9, ls="--", label="arrival v∞ (km/s)"),
-               Line2D([], [], color="0.25", lw=0.7, ls=":", label="time of flight (days)")]
-    if dla:
-        handles.append(Line2D([], [], color="#2166ac", lw=0.8, ls="-.", label="DLA (°, EME2000)"))
     px, py = [], []
-    for m in minima(ds):
+    for m in best:
         ax.plot(m.departure, m.arrival, marker="*", color="white", mec="black", ms=13, zorder=6, ls="none")
         px.append(m.departure)
         py.append(m.arrival)
         movable.insert(len(px) - 1, ax.text(m.departure, m.arrival, f"Type {m.type} min", fontsize=7.5, zorder=7,
                                   bbox=dict(boxstyle="round,pad=0.2", fc="white", ec="black", lw=0.5)))
-        handles.append(Line2D([], [], marker="*", color="white", mec="black", ms=11, ls="none",
-                              label=f"Type {m.type} minimum: C3 {m.c3_km2s2:.2f} km²/s², launch "
-                                    f"{str(m.departure)[:10]}, arrive {str(m.arrival)[:10]} ({m.tof_days:.0f} d), "
-                                    f"v∞ {m.vinf_arr_kms:.2f} km/s, DLA {m.dla_deg:.1f}°"))
-    t0 = _today(today, x)
     if t0 is not None:
         ax.axvspan(x[0], t0, color="0.55", alpha=0.6, lw=0, zorder=1.5)  # over the bands, under the lines
         ax.axvline(t0, color="black", lw=1.2, zorder=5)
-        handles.append(Patch(color="0.55", alpha=0.55, label=f"past launch dates (today {str(t0)[:10]} UTC)"))
-    dep, arr = _launch_days(launch_days)
     if dep is not None:
         ax.plot(dep, np.full(dep.size, 0.012), transform=ax.get_xaxis_transform(), ls="none", marker="|", ms=9,
                 mew=1.6, color="#e66101", zorder=6)
@@ -211,27 +229,17 @@ def porkchop_figure(ds, *, missions: bool = False, label: str | None = None, dla
             ax.plot(dep, arr, ls="none", marker="o", ms=3, color="#e66101", mec="black", mew=0.3, zorder=6)
             px += list(dep)
             py += list(arr)
-        handles.append(Line2D([], [], ls="none", marker="|", ms=9, mew=1.6, color="#e66101",
-                              label=f"launch period {str(dep.min())[:10]} … {str(dep.max())[:10]} ({dep.size} days)"
-                                    + (", chosen arrivals •" if arr is not None else "")))
-    if missions:
-        for name, launch, arrival in _missions_in(ds):
-            if arrival is not None and y[0] <= arrival <= y[-1]:
-                ax.plot(launch, arrival, marker="o", color="orange", mec="black", ms=7, zorder=6)
-                px.append(launch)
-                py.append(arrival)
-                movable.append(ax.text(launch, arrival, name, fontsize=7, zorder=7,
-                                       bbox=dict(boxstyle="round,pad=0.2", fc="orange", alpha=0.8, lw=0)))
-            else:
-                ax.axvline(launch, color="orange", lw=0.8)
-                movable.append(ax.text(launch, y[-1] - (y[-1] - y[0]) * 0.02, name, fontsize=7, rotation=90,
-                                       va="top", ha="right"))
-        handles.append(Line2D([], [], marker="o", color="orange", mec="black", ls="none", label="flown missions"))
-    date_axes(ax, x, y, "launch date (UTC)", "arrival date (UTC)")
-    head, lines = porkchop_title(ds, label, dla)
-    ax.set_title(f"{head}\n{lines}", fontsize=9)
-    fig.legend(handles=handles, loc="outside lower center", ncol=2, fontsize=7, frameon=False)
-    freeze_layout(fig)
+    for name, launch, arrival in flown:
+        if arrival is not None and y[0] <= arrival <= y[-1]:
+            ax.plot(launch, arrival, marker="o", color="orange", mec="black", ms=7, zorder=6)
+            px.append(launch)
+            py.append(arrival)
+            movable.append(ax.text(launch, arrival, name, fontsize=7, zorder=7,
+                                   bbox=dict(boxstyle="round,pad=0.2", fc="orange", alpha=0.8, lw=0)))
+        else:
+            ax.axvline(launch, color="orange", lw=0.8)
+            movable.append(ax.text(launch, y[-1] - (y[-1] - y[0]) * 0.02, name, fontsize=7, rotation=90,
+                                   va="top", ha="right"))
     place_labels(ax, movable, fixed=fixed, points=(px, py) if px else None)
     return fig
 
@@ -243,7 +251,7 @@ def porkchop_plotly(ds, *, missions: bool = False, label: str | None = None, dla
     variable by its human name and units. Write it with :func:`save_porkchop` (plotly.js loaded once)."""
     import plotly.graph_objects as go
 
-    from .porkchop import VARIABLES, Grid, minima
+    from .grids import VARIABLES, Grid, minima
 
     ds = Grid.of(ds)
     names = [k for k in VARIABLES if k in ds.data and k != "status"]  # the vocabulary's order
@@ -319,7 +327,7 @@ def porkchop_csv(ds):
     """The porkchop as a table (pandas DataFrame) of its solved cells only (Lambert status 0, finite C3), one row
     per (departure, arrival), columns named with their units (``departure_utc``, ``c3_km2s2``, ...:
     :data:`tianwen.porkchop.VARIABLES` json names), rounded to the vocabulary's decimals (an encoding)."""
-    from .porkchop import VARIABLES
+    from .grids import VARIABLES
 
     df = ds.drop_vars([k for k in ds.data_vars if k not in VARIABLES]).to_dataframe().reset_index()
     keep = np.isfinite(df["c3"].to_numpy())

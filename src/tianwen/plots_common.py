@@ -53,6 +53,16 @@ def save_matplotlib(fig, tmp, ext: str) -> None:
         plt.close(fig)
 
 
+def load_drawing_modules() -> None:
+    """Import what a labelled matplotlib figure needs (the Agg backend, pyplot, adjustText): about half a second,
+    which :mod:`tianwen.cli.aside` spends in a second process while the command computes."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import adjustText  # noqa: F401
+    import matplotlib.pyplot  # noqa: F401
+
+
 def new_figure(**kwargs):
     """A matplotlib figure on the Agg backend (no display needed), through pyplot so that it can be closed."""
     import matplotlib

@@ -38,6 +38,7 @@ from .core.jit import PARALLEL_MIN
 from .core.transfer import grid_kernel, grid_kernel_scalar, pairs_parallel, pairs_serial
 from .ephemeris import heliocentric_state
 from .errors import TianwenError
+from .grids import VARIABLES, Grid, Minimum, Variable, minima  # noqa: F401 (also this module's API)
 from .lambert import check_options, use_block_kernel
 from .warm import join as join_warm_up
 from .time import Epoch, epoch as _epoch
@@ -46,50 +47,6 @@ MAX_AXIS_POINTS = 1_000_000  # epochs on one grid axis (a 1e6 x 1e6 grid is far 
 DEFAULT_MAX_BYTES = int(os.environ.get("TIANWEN_MAX_GRID_BYTES", 4 * 2**30))
 _FLOAT_VARS = ("c3", "vinf_dep", "dla", "rla", "vinf_arr", "dla_arr", "rla_arr", "tof", "transfer_angle")
 BYTES_PER_CELL = 8 * len(_FLOAT_VARS) + 2
-@dataclass(frozen=True)
-class Variable:
-    """One porkchop quantity: its Dataset name, units, long name, JSON name (units in the name), the decimals
-    an encoder keeps, and a short human label (plots, tooltips)."""
-
-    name: str
-    units: str
-    long_name: str
-    json_name: str
-    decimals: int
-    label: str
-
-
-#: The porkchop vocabulary, declared once: the Dataset, the CLI, the web API, the plots and the survey store read it.
-VARIABLES: dict[str, Variable] = {v.name: v for v in (
-    Variable("c3", "km^2/s^2", "launch energy C3 = vinf_dep^2", "c3_km2s2", 4, "C3 (km²/s²)"),
-    Variable("vinf_dep", "km/s", "departure hyperbolic excess speed", "vinf_dep_kms", 5, "departure v∞ (km/s)"),
-    Variable("dla", "deg", "declination of the launch asymptote (EME2000)", "dla_deg", 3, "DLA (°)"),
-    Variable("rla", "deg", "right ascension of the launch asymptote (EME2000)", "rla_deg", 3, "RLA (°)"),
-    Variable("vinf_arr", "km/s", "arrival hyperbolic excess speed", "vinf_arr_kms", 5, "arrival v∞ (km/s)"),
-    Variable("dla_arr", "deg", "declination of the arrival asymptote (EME2000)", "dla_arr_deg", 3,
-             "arrival asymptote declination (°)"),
-    Variable("rla_arr", "deg", "right ascension of the arrival asymptote (EME2000)", "rla_arr_deg", 3,
-             "arrival asymptote right ascension (°)"),
-    Variable("tof", "day", "time of flight", "tof_days", 4, "time of flight (days)"),
-    Variable("transfer_angle", "deg", "heliocentric transfer angle in the direction of motion",
-             "transfer_angle_deg", 3, "transfer angle (°)"),
-    Variable("transfer_type", "1",
-             "1 = Type I (< 180 deg), 2 = Type II; 2N+1 / 2N+2 with N revolutions; 0 = no solution",
-             "transfer_type", 0, "transfer type"),
-    Variable("status", "1", "Lambert status: 0 solved, 1 no N-rev solution, 2 collinear, 3 invalid "
-             "(arrival <= departure), 4 no convergence", "status", 0, "Lambert status"),
-    Variable("dv_depart", "km/s", "impulsive departure burn from the circular parking orbit", "dv_depart_kms", 5,
-             "departure Δv (km/s)"),
-    Variable("dv_arrive", "km/s", "impulsive capture burn at periapsis of the capture orbit", "dv_arrive_kms", 5,
-             "capture Δv (km/s)"),
-    Variable("dv_total", "km/s", "dv_depart + dv_arrive", "dv_total_kms", 5, "total Δv (km/s)"),
-    Variable("entry_speed", "km/s", "inertial speed at the target's entry interface (tianwen.returns)",
-             "entry_speed_kms", 5, "entry speed (km/s)"),
-    Variable("entry_ok", "1", "1 = entry speed within the cap max_entry_kms (attrs), 0 = above it",
-             "entry_ok", 0, "entry speed within cap"),
-)}
-
-
 PAIR_FIELDS = ("c3", "vinf_dep", "dla", "rla", "vinf_arr", "dla_arr", "rla_arr", "transfer_angle")
 
 
@@ -343,48 +300,6 @@ def porkchop_grid(departure, arrival, *, step_days: float | None = 1.0, n: tuple
                 scale, attrs)
 
 
-@dataclass
-class Grid:
-    """A porkchop as plain NumPy arrays (no xarray): ``data[name]`` of shape (departure, arrival) for the names of
-    :data:`VARIABLES`, the two datetime64 axes in ``scale``, and the attributes. ``to_dataset()`` gives the
-    ``xarray.Dataset`` that :func:`porkchop` returns; :func:`minima` reads either."""
-
-    data: dict
-    departure: np.ndarray
-    arrival: np.ndarray
-    scale: str
-    attrs: dict
-
-    def __getitem__(self, name: str) -> np.ndarray:
-        return self.data[name]
-
-    @property
-    def shape(self) -> tuple[int, int]:
-        return (self.departure.size, self.arrival.size)
-
-    @classmethod
-    def of(cls, grid) -> "Grid":
-        """``grid`` itself if it is a Grid; a Grid over the arrays of a porkchop Dataset otherwise (no copy)."""
-        if not hasattr(grid, "data_vars"):
-            return grid
-        scale = str(grid["departure"].attrs.get("time_scale", "utc")).lower()
-        return cls({k: grid[k].values for k in grid.data_vars}, grid["departure"].values, grid["arrival"].values,
-                   scale, dict(grid.attrs))
-
-    def to_dataset(self):
-        import xarray as xr
-
-        dims = ("departure", "arrival")
-        ds = xr.Dataset({k: (dims, v) for k, v in self.data.items()},
-                        coords={"departure": self.departure, "arrival": self.arrival})
-        for k in ds.data_vars:
-            ds[k].attrs.update(units=VARIABLES[k].units, long_name=VARIABLES[k].long_name)
-        ds["departure"].attrs.update(long_name="departure epoch", time_scale=self.scale.upper())
-        ds["arrival"].attrs.update(long_name="arrival epoch", time_scale=self.scale.upper())
-        ds.attrs.update(self.attrs)
-        return ds
-
-
 def porkchop(departure, arrival, *, step_days: float | None = 1.0, n: tuple[int, int] | None = None,
              origin="earth", target="mars", revs: int = 0, prograde: bool = True, branch: str = "left",
              ephemeris="de421", parking_alt_km: float | None = None,
@@ -406,58 +321,6 @@ def porkchop(departure, arrival, *, step_days: float | None = 1.0, n: tuple[int,
                          prograde=prograde, branch=branch, ephemeris=ephemeris, parking_alt_km=parking_alt_km,
                          capture=capture, max_bytes=max_bytes, progress=progress, chunk_cells=chunk_cells,
                          scheduler=scheduler, workers=workers, float32=float32).to_dataset()
-
-
-@dataclass(frozen=True)
-class Minimum:
-    """The best cell of one transfer type in a porkchop grid (least C3, or least total Δv), full precision.
-
-    ``type`` is ``"I"`` or ``"II"``; ``i``, ``j`` are the cell's departure and arrival indices; epochs are the
-    grid's coordinates (``numpy.datetime64``, in the grid's time scale). The Δv fields are NaN when the grid has
-    no parking orbit / capture orbit.
-    """
-
-    type: str
-    i: int
-    j: int
-    departure: np.datetime64
-    arrival: np.datetime64
-    tof_days: float
-    c3_km2s2: float
-    vinf_arr_kms: float
-    dla_deg: float
-    rla_deg: float
-    by: str = "c3"
-    dv_depart_kms: float = float("nan")
-    dv_arrive_kms: float = float("nan")
-    dv_total_kms: float = float("nan")
-
-
-def minima(grid, by: str = "c3") -> list[Minimum]:
-    """The Type I and Type II best cells of a porkchop (a :class:`Grid` or its Dataset), those with a solution, in
-    that order: least ``by`` (``"c3"``, or ``"dv_total"`` when the grid has a parking and a capture orbit). With
-    ``revs = N`` the types are the N-revolution ones (``2N + 1`` and ``2N + 2``). Ties go to the first cell in
-    (departure, arrival) order."""
-    is_ds = hasattr(grid, "data_vars")
-    names = set(grid.data_vars) if is_ds else set(grid.data)
-    if by not in ("c3", "dv_total") or by not in names:
-        raise TianwenError(f"by={by!r}: use 'c3', or 'dv_total' for a grid made with parking_alt_km and capture")
-    get = (lambda k: np.asarray(grid[k].values)) if is_ds else (lambda k: grid[k])
-    dep = np.asarray(grid["departure"].values) if is_ds else grid.departure
-    arr = np.asarray(grid["arrival"].values) if is_ds else grid.arrival
-    key_all, ttype = get(by), get("transfer_type")
-    opt = lambda k, i, j: float(get(k)[i, j]) if k in names else float("nan")  # noqa: E731
-    out = []
-    base = 2 * int(grid.attrs.get("revs", 0))
-    for t, name in ((1, "I"), (2, "II")):
-        key = np.where(ttype == base + t, key_all, np.nan)
-        if not np.isfinite(key).any():
-            continue
-        i, j = np.unravel_index(int(np.nanargmin(key)), key.shape)
-        out.append(Minimum(name, int(i), int(j), dep[i], arr[j], float(get("tof")[i, j]), float(get("c3")[i, j]),
-                           float(get("vinf_arr")[i, j]), float(get("dla")[i, j]), float(get("rla")[i, j]), by,
-                           opt("dv_depart", i, j), opt("dv_arrive", i, j), opt("dv_total", i, j)))
-    return out
 
 
 def capture_altitudes(target, periapsis_radius_km: float, apoapsis_radius_km: float) -> tuple[float, float]:

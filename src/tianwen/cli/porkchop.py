@@ -70,8 +70,6 @@ def porkchop(
              "a return porkchop: give --origin mars --target earth")
 
     def go():
-        from ..porkchop import porkchop_grid
-
         if out:
             from ..files import check_output
 
@@ -81,6 +79,21 @@ def porkchop(
                 from ..plots import FORMATS
 
             check_output(out, FORMATS)  # before any computing
+        aside = None
+        if out and out.lower().endswith((".png", ".svg")) and not broken_plane:
+            from ..plots_common import load_drawing_modules
+            from .aside import start as start_aside
+
+            aside = start_aside(load_drawing_modules)  # matplotlib on the second core, Numba on this one
+        try:
+            return _ballistic(aside)
+        finally:
+            if aside is not None:
+                aside.close()
+
+    def _ballistic(aside):
+        from ..porkchop import porkchop_grid
+
         if not (broken_plane or scheduler or workers):
             from ..warm import is_cached, start
 
@@ -123,7 +136,8 @@ def porkchop(
         if out:
             from ..plots import save_porkchop
 
-            save_porkchop(grid, out, missions=missions, label=label, dla=dla)
+            draw = aside.call if aside is not None else (lambda f, *a, **k: f(*a, **k))
+            draw(save_porkchop, grid, out, missions=missions, label=label, dla=dla)
         attrs = grid.attrs
         if as_json:
             typer.echo(json.dumps({"origin": attrs["origin"], "target": attrs["target"],

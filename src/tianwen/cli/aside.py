@@ -1,0 +1,93 @@
+"""Draw a figure in a second process that imports the plotting libraries while this one computes.
+
+A warm ``tianwen porkchop --out p.png`` spends about half a second importing matplotlib and adjustText before it
+can draw, and about as long loading Numba's kernels and computing the grid: one after the other, on one core. On a
+machine with a second core, :func:`start` forks a child (POSIX ``fork``: no interpreter start-up, nothing imported
+twice) that imports the drawing modules meanwhile; :meth:`Aside.call` then sends it the drawing call (the grid's
+arrays, pickled through a pipe), waits, and returns its result or raises its exception here, where the command
+turns it into its usual one-line error. The child runs the same library function on the same arrays, so the file
+is the one this process would have written (a test compares the bytes).
+
+No child (:func:`start` returns None and the command draws in-process) without ``fork``, with one usable CPU, or
+with ``TIANWEN_NO_WARM=1`` (set by the test suite). A child that dies is replaced by drawing here. The child exits
+when this process closes its end of the pipe or ends, so it never outlives the command.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+
+
+def _cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+class Aside:
+    """A forked child that ran ``warm_up()`` and then waits for one call at a time (see the module docstring)."""
+
+    def __init__(self, warm_up):
+        import multiprocessing
+
+        ctx = multiprocessing.get_context("fork")
+        self._conn, child_end = ctx.Pipe()
+        self._proc = ctx.Process(target=_serve, args=(child_end, self._conn, warm_up), daemon=True)
+        self._proc.start()
+        child_end.close()
+
+    def call(self, func, *args, **kwargs):
+        """``func(*args, **kwargs)`` in the child (``func`` a module-level function; arguments and result
+        picklable); its exception is raised here. If the child is gone, the call runs in this process."""
+        try:
+            self._conn.send((func, args, kwargs))
+            ok, value = self._conn.recv()
+        except (EOFError, OSError):
+            self.close()
+            return func(*args, **kwargs)
+        if ok:
+            return value
+        raise value
+
+    def close(self) -> None:
+        """Let the child go (it exits on the closed pipe) and reap it."""
+        self._conn.close()
+        self._proc.join(timeout=5.0)
+        if self._proc.is_alive():
+            self._proc.kill()
+            self._proc.join()
+
+
+def start(warm_up) -> Aside | None:
+    """A child that runs ``warm_up()`` (imports) at once, if a second core and ``fork`` are there; else None."""
+    import multiprocessing
+
+    if os.environ.get("TIANWEN_NO_WARM") or _cpus() < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        return None
+    try:
+        return Aside(warm_up)
+    except OSError:  # no processes left: draw here
+        return None
+
+
+def _serve(conn, parent_end, warm_up) -> None:
+    parent_end.close()  # the pipe reads EOF once the parent's end is gone
+    try:
+        warm_up()
+    except Exception:  # noqa: BLE001  (the call itself will meet the same failure and report it)
+        pass
+    while True:
+        try:
+            func, args, kwargs = conn.recv()
+        except (EOFError, OSError):
+            return
+        try:
+            reply = (True, func(*args, **kwargs))
+        except BaseException as exc:  # noqa: BLE001  (re-raised in the parent)
+            reply = (False, exc)
+        try:
+            conn.send(reply)
+        except (pickle.PicklingError, TypeError, AttributeError):
+            conn.send((False, RuntimeError(f"{type(reply[1]).__name__}: {reply[1]}")))
