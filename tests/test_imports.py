@@ -52,3 +52,13 @@ def test_a_png_porkchop_imports_matplotlib_but_not_the_web_or_a_cluster(tmp_path
                                   "2021-01-01:2021-03-01", "--step", "5", "--out", str(tmp_path / "p.png"))
     assert "matplotlib" in modules and (tmp_path / "p.png").exists()
     assert sorted(modules & {"distributed", "fastapi", "uvicorn", "plotly"}) == []
+
+
+def test_what_draws_a_porkchop_imports_no_numba():
+    """The figure is drawn in a second process that must not spend half a second importing Numba
+    (:mod:`tianwen.cli.aside`): the plotting modules and the grid's data module are NumPy-only."""
+    probe = ("import sys, tianwen.plots, tianwen.plots_common, tianwen.grids; "
+             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('numba', 'llvmlite', 'scipy')))")
+    p = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=600)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.strip() == "[]"
