@@ -5,13 +5,15 @@ The scalar Izzo kernel is the reference: it is checked against published cases, 
 propagation in tests/test_lambert.py (which runs every test on both kernels). Here the two kernels solve the
 same 10^5 problems and must give the same status codes and velocities within 1e-12 relative: both run the same
 iteration from the same starting guess to the same stopping rule, so they differ only by the last-bit
-differences of fdlibm's functions and of the operation order (measured below 2e-15 on these batches).
+differences of fdlibm's functions and of the operation order (measured below 2e-15 on these batches), and, for
+multi-revolution problems with 0.8 < x < 0.99, by the form of T(x): Lancaster's in the block, Lagrange's in the
+scalar kernel (below 3e-14; the two forms are compared directly below).
 """
 
 import numpy as np
 import pytest
 
-from tianwen.core.lambert_block import izzo_block_parallel, izzo_block_serial
+from tianwen.core.lambert_block import LANCASTER_LAMBDA_MAX, _tof_x, izzo_block_parallel, izzo_block_serial
 from tianwen.core.lambert_izzo import izzo_serial
 from tianwen.core.transfer import grid_kernel, grid_kernel_scalar
 from tianwen.core.vmath import vacos, vasin, vatan2, vexp, vlog
@@ -201,3 +203,44 @@ def test_float32_porkchop_is_the_float64_one_rounded():
             np.testing.assert_array_equal(w, v.astype(np.float32))
         else:
             np.testing.assert_array_equal(w, v)
+
+
+def _lagrange_T(x, lam, revs):
+    """Lagrange's time equation in Izzo's non-dimensional form (his eq. 9 with a = 1 / (1 - x^2), alpha = 2 acos x,
+    sin(beta / 2) = lambda sqrt(1 - x^2)): the elliptic time of flight for N revolutions, written here apart."""
+    a = 1.0 / (1.0 - x * x)
+    alpha = 2.0 * np.arccos(x)
+    beta = 2.0 * np.arcsin(lam * np.sqrt(1.0 - x * x))
+    return a ** 1.5 * ((alpha - np.sin(alpha)) - (beta - np.sin(beta)) + 2.0 * np.pi * revs) / 2.0
+
+
+@pytest.mark.parametrize("revs", [1, 2, 3])
+def test_lancaster_form_is_lagranges_near_the_parabola_with_revolutions(revs):
+    """Why the block kernel keeps multi-revolution lanes where the scalar kernel switches to Lagrange's form
+    (0.8 < x < 0.99): with N >= 1 revolutions T(x) grows without bound as x -> 1 and Lancaster's form loses
+    little to cancellation. Over that range, for lambda up to LANCASTER_LAMBDA_MAX, the two forms agree within
+    2e-13 of T, and the x solving T(x) = T moves by under 1e-14 of itself (T's error over x dT/dx); the block
+    kernel evaluates those points itself. Closer to lambda = 1 the forms part (1e-12 at 0.9999): scalar kernel."""
+    xs = np.linspace(0.8, 0.99, 191)
+    lams = np.concatenate([np.linspace(-0.999999, LANCASTER_LAMBDA_MAX, 101), [0.99, 0.995, 0.998]])
+    worst_t = worst_x = 0.0
+    for lam in lams:
+        for x in xs:
+            t, bad, _, _ = _tof_x(x, lam, revs * np.pi, False)
+            assert not bad
+            ref = _lagrange_T(x, lam, revs)
+            slope = (_lagrange_T(x + 1e-6, lam, revs) - _lagrange_T(x - 1e-6, lam, revs)) / 2e-6
+            worst_t = max(worst_t, abs(t - ref) / ref)
+            worst_x = max(worst_x, abs(t - ref) / (x * slope))
+    assert worst_t < 2e-13, f"worst relative difference of T {worst_t:.1e}"
+    assert worst_x < 1e-14, f"worst relative shift of x {worst_x:.1e}"
+    for lam in (0.9991, 0.9999, 1.0 - 1e-9):
+        assert _tof_x(0.9, lam, revs * np.pi, False)[1]
+
+
+def test_zero_revolution_lanes_near_the_parabola_go_to_the_scalar_kernel():
+    """With zero revolutions Lancaster's form cancels near x = 1 (T stays finite there), so those iterates are
+    the scalar kernel's, which uses Lagrange's form and Battin's series."""
+    for x in (0.81, 0.9, 0.995, 1.005, 1.1, 1.19):
+        assert _tof_x(x, 0.5, 0.0, True)[1]
+    assert not _tof_x(0.5, 0.5, 0.0, True)[1] and not _tof_x(1.5, 0.5, 0.0, True)[1]

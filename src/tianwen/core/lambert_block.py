@@ -13,12 +13,16 @@ a select, and the transcendental functions are the straight-line ones of :mod:`.
 4. velocities (eq. 9-10).
 
 Multi-revolution problems below T(x = 0) first find the minimum time by the scalar kernel's Halley iteration,
-also in lock-step, and those below it have no solution (status 1). Lagrange's form of T(x) (elliptic
-0.8 < x < 0.99) is evaluated only in the steps where some lane needs it. Rare lanes are re-solved by the scalar
-kernel, which is the reference: invalid or collinear input, an iterate where the scalar kernel uses Battin's
-series (within 0.01 of x = 1) or Lagrange's hyperbolic form (1.01 < x < 1.2), a fast hyperbola (x > 10, where
-Lancaster's form is ill-conditioned), and a step that leaves the domain or does not converge. Every status code
-is therefore the scalar kernel's.
+also in lock-step, and those below it have no solution (status 1). T(x) is Lancaster's form throughout (Izzo
+eq. 18-20). Where the scalar kernel switches to Lagrange's form (0.01 < |x - 1| < 0.2) because Lancaster's
+cancels near the parabola, only zero-revolution problems are affected: with N >= 1 revolutions T(x) grows without
+bound as x -> 1, and for lambda <= 0.999 Lancaster's form gives Lagrange's value within 2e-13 (a test holds it;
+T(x) is so steep there that x moves 100 times less), so multi-revolution lanes stay in the block there (the right
+branch lives there half the time).
+Rare lanes are re-solved by the scalar kernel, which is the reference: invalid or collinear input, an iterate
+where the scalar kernel uses Battin's series (within 0.01 of x = 1) or, with zero revolutions, Lagrange's form
+(0.01 < |x - 1| < 0.2), a fast hyperbola (x > 10, where Lancaster's form is ill-conditioned), and a step that
+leaves the domain or does not converge. Every status code is therefore the scalar kernel's.
 """
 
 from __future__ import annotations
@@ -29,14 +33,14 @@ import numpy as np
 
 from .jit import fast_kernel, prange
 from .lambert_izzo import COLLINEAR_TOL, NO_SOLUTION, izzo
-from .vmath import vacos, vasin, vexp, vlog, vsin
+from .vmath import vacos, vexp, vlog
 
 #: Lanes per block: 16 float64 lanes fill four AVX2 registers (or two AVX-512, eight NEON) per row.
 W = 16
-#: Lanes needing Lagrange's form of T(x) from which a multi-revolution step evaluates it on all lanes (below:
-#: they go to the scalar kernel; with zero revolutions they always do). Chosen by measurement on the Earth-Mars
-#: batches (benchmarks/README.md).
-LAGRANGE_MIN = 2
+#: With N >= 1 revolutions, Lancaster's form serves 0.8 < x < 0.99 (where the scalar kernel uses Lagrange's) for
+#: lambda up to this; closer to 1 (a chord under 0.2 % of the semi-perimeter) it loses digits (1e-12 of T at
+#: lambda = 0.9999, 1e-10 at 0.999999) and those lanes go to the scalar kernel.
+LANCASTER_LAMBDA_MAX = 0.999
 #: Problems per parallel task (each task allocates its scratch once).
 CHUNK = 2048
 
@@ -152,16 +156,17 @@ def _derivatives(x, T, lam, iz, iE):
 
 
 @fast_kernel(inline="always")
-def _tof_x(x, lam, npi, lagrange, hyperbolic=True):
-    """(T(x), bad, 1/z, 1/E) as the scalar kernel's x2tof: Lancaster's form (Izzo eq. 18-20), and with
-    ``lagrange`` also Lagrange's form for elliptic 0.8 < x < 0.99. ``bad``: the scalar kernel must evaluate this
-    x (Battin's series within 0.01 of x = 1, Lagrange's hyperbolic form for 1.01 < x < 1.2, or a fast hyperbola
-    x > 10, where Lancaster's form cancels away ~2 log10(x) digits and only the scalar kernel's own rounding
-    reproduces it). ``hyperbolic=False`` skips the logarithm of the hyperbolic branch (the caller knows no lane
-    needs it)."""
+def _tof_x(x, lam, npi, hyperbolic=True):
+    """(T(x), bad, 1/z, 1/E): Lancaster's form (Izzo eq. 18-20). ``bad``: the scalar kernel must evaluate this x
+    (within 0.01 of x = 1, where it uses Battin's series; within 0.2, where it uses Lagrange's form against
+    Lancaster's cancellation, with zero revolutions, on a hyperbola, or for lambda > LANCASTER_LAMBDA_MAX; a fast
+    hyperbola x > 10,
+    where Lancaster's form cancels away ~2 log10(x) digits and only the scalar kernel's own rounding reproduces
+    it). ``hyperbolic=False`` skips the logarithm of the hyperbolic branch (the caller knows no lane needs it)."""
     dist = abs(x - 1.0)
-    lag = lagrange & (dist > 0.01) & (dist < 0.2) & (x < 1.0)
-    bad = ((dist < 0.2) & (not lag)) | (x > 10.0)
+    # N >= 1: T(x) grows without bound as x -> 1, so Lancaster's form does not cancel (module docstring).
+    near = (dist < 0.2) & ((npi == 0.0) | (x > 1.0) | (dist < 0.01) | (lam > LANCASTER_LAMBDA_MAX))
+    bad = near | (x > 10.0)
     K = lam * lam
     E = x * x - 1.0
     iE = 1.0 / E
@@ -174,23 +179,16 @@ def _tof_x(x, lam, npi, lagrange, hyperbolic=True):
     if hyperbolic:
         d = d if E < 0.0 else vlog(y * (z - lam * x) + g)
     tof = (x - lam * z - d * y * abs(iE)) * iE  # d / y = d y / |E|
-    if lagrange:
-        a = -iE  # 1 / (1 - x^2)
-        alfa = 2.0 * vacos(x)
-        beta = 2.0 * vasin(math.sqrt(lam * lam / a))
-        beta = -beta if lam < 0.0 else beta
-        tof_l = a * math.sqrt(a) * ((alfa - vsin(alfa)) - (beta - vsin(beta)) + 2.0 * npi) / 2.0
-        tof = tof_l if lag else tof
     return tof, bad, iz, iE
 
 
 @fast_kernel(inline="always")
-def _step(S, npi, tol, lagrange, hyperbolic):
+def _step(S, npi, tol, hyperbolic):
     """One Householder step on every active lane; returns how many lanes go on."""
     left = 0
     for k in range(W):
         x, lam, T, act = S[X + k], S[LAM + k], S[TT + k], S[ACT + k] != 0.0
-        tof, bad, iz, iE = _tof_x(x, lam, npi, lagrange, hyperbolic)
+        tof, bad, iz, iE = _tof_x(x, lam, npi, hyperbolic)
         d1, d2, d3 = _derivatives(x, tof, lam, iz, iE)
         delta = tof - T
         d1sq = d1 * d1
@@ -207,36 +205,26 @@ def _step(S, npi, tol, lagrange, hyperbolic):
 
 
 @fast_kernel(inline="always")
-def _forms_needed(S, row, act_row):
-    """How many active lanes' x (in ``row``) lie where the scalar kernel uses Lagrange's elliptic form, and
-    whether any is hyperbolic (x > 1)."""
-    lag = 0
+def _any_hyperbolic(S):
+    """Whether any active lane's x is hyperbolic (x > 1)."""
     hyp = 0
     for k in range(W):
-        x = S[row + k]
-        act = S[act_row + k] == 1.0
-        lag += 1 if act & (x > 0.8) & (x < 0.99) else 0
-        hyp += 1 if act & (x > 1.0) else 0
-    return lag, hyp > 0
+        hyp += 1 if (S[ACT + k] == 1.0) & (S[X + k] > 1.0) else 0
+    return hyp > 0
 
 
 @fast_kernel(inline="always")
 def _householder(S, revs, tol, maxiter):
-    """Householder steps in lock-step; each lane stops by the scalar kernel's rule and keeps its x. Lagrange's
-    form is evaluated only in the steps where some lane needs it."""
+    """Householder steps in lock-step; each lane stops by the scalar kernel's rule and keeps its x. The hyperbolic
+    logarithm is evaluated only in the steps where some lane needs it."""
     npi = revs * math.pi
     for k in range(W):
         S[ACT + k] = 1.0 if (S[RARE + k] == 0.0) & (S[NOS + k] == 0.0) else 0.0
     for _ in range(maxiter):
-        lag, hyp = _forms_needed(S, X, ACT)
-        # Lagrange's form costs every lane four more elementary functions: worth it from LAGRANGE_MIN lanes on;
-        # a lone lane goes to the scalar kernel instead.
-        if lag >= (LAGRANGE_MIN if revs > 0 else W + 1):  # (zero revolutions: measured faster without)
-            left = _step(S, npi, tol, True, True)
-        elif hyp:
-            left = _step(S, npi, tol, False, True)
-        else:  # the common case: every lane elliptic, Lancaster's form
-            left = _step(S, npi, tol, False, False)
+        if _any_hyperbolic(S):
+            left = _step(S, npi, tol, True)
+        else:  # the common case: every lane elliptic
+            left = _step(S, npi, tol, False)
         if left == 0:
             return
     for k in range(W):  # not converged in maxiter steps: the scalar kernel reports it
@@ -244,7 +232,7 @@ def _householder(S, revs, tol, maxiter):
 
 
 @fast_kernel(inline="always")
-def _tmin_step(S, npi, lagrange):
+def _tmin_step(S, npi):
     """One Halley step towards the minimum of T(x) on every checking lane (the scalar kernel's _tmin)."""
     left = 0
     for k in range(W):
@@ -257,7 +245,7 @@ def _tmin_step(S, npi, lagrange):
         # change below 1e-20, and T(x) is flat at its minimum: the minimum time is the same to rounding.
         conv = abs(x - xnew) < 1e-7
         x2 = x if stop else xnew
-        tm, bad, _, _ = _tof_x(x2, lam, npi, lagrange, False)
+        tm, bad, _, _ = _tof_x(x2, lam, npi, False)
         bad = bad | (x2 >= 1.0)  # the minimum lies at x < 1; an overshoot goes to the scalar kernel
         S[RARE + k] = 1.0 if (act & bad) else S[RARE + k]
         S[XM + k] = x2 if act else x
@@ -284,10 +272,7 @@ def _tmin(S, revs):
     if need == 0:
         return
     for _ in range(30):
-        if _forms_needed(S, XM, CHK)[0] > 0:
-            left = _tmin_step(S, npi, True)
-        else:
-            left = _tmin_step(S, npi, False)
+        left = _tmin_step(S, npi)
         if left == 0:
             break
     for k in range(W):

@@ -4,7 +4,7 @@ A loop calling ``math.log`` or ``math.acos`` stays scalar (one library call per 
 wheels carry no vector math library (Numba's SVML support needs an SVML-patched LLVM, which the PyPI llvmlite
 0.50 wheels are not: ``numba -s`` reports "SVML Operational: False"). These versions are Sun's fdlibm
 algorithms (the same reductions and minimax coefficients, https://www.netlib.org/fdlibm/: e_log.c, e_exp.c,
-e_acos.c, e_asin.c, s_atan.c, k_sin.c, k_cos.c) with every branch turned into a select: each lane computes all cases and keeps one.
+e_acos.c, e_asin.c, s_atan.c) with every branch turned into a select: each lane computes all cases and keeps one.
 Accuracy is fdlibm's (below one ulp in the tested ranges, see tests/test_lambert_block.py); special inputs
 (NaN, infinities, zero, negative arguments of ``vlog``) give NaN or a finite value but never raise, and the
 callers mask those lanes. Numba compiles for the CPU it runs on, so the same source becomes AVX2, AVX-512 or
@@ -66,30 +66,6 @@ ATANLO0, ATANLO1 = 2.26987774529616870924e-17, 3.06161699786838301793e-17
 AT0, AT1, AT2, AT3 = 3.33333333333329318027e-01, -1.99999999998764832476e-01, 1.42857142725034663711e-01, -1.11111104054623557880e-01
 AT4, AT5, AT6, AT7 = 9.09088713343650656196e-02, -7.69187620504482999495e-02, 6.66107313738753120669e-02, -5.83357013379057348645e-02
 AT8, AT9, AT10 = 4.97687799461593236017e-02, -3.65315727442169155270e-02, 1.62858201153657823623e-02
-
-# k_sin.c / k_cos.c, and the first two parts of e_rem_pio2.c's pi/2
-S1, S2, S3 = -1.66666666666666324348e-01, 8.33333333332248946124e-03, -1.98412698298579493134e-04
-S4, S5, S6 = 2.75573137070700676789e-06, -2.50507602534068634195e-08, 1.58969099521155010221e-10
-C1, C2, C3 = 4.16666666666666019037e-02, -1.38888888888741095749e-03, 2.48015872894767294178e-05
-C4, C5, C6 = -2.75573143513906633035e-07, 2.08757232129817482790e-09, -1.13596475577881948265e-11
-PIO2_1, PIO2_1T, INV_PIO2 = 1.57079632673412561417e+00, 6.07710050650619224932e-11, 6.36619772367581382433e-01
-
-
-@fast_kernel(inline="always")
-def vsin(x):
-    """Sine for |x| <= 8 pi (k_sin.c and k_cos.c after a two-part reduction by pi/2, which is exact to
-    ~1e-21 there); larger arguments lose accuracy (the callers stay within 2 pi)."""
-    n = math.floor(x * INV_PIO2 + 0.5)
-    r = (x - n * PIO2_1) - n * PIO2_1T
-    z = r * r
-    sin_r = r + z * r * (S1 + z * (S2 + z * (S3 + z * (S4 + z * (S5 + z * S6)))))
-    hz = 0.5 * z
-    w = 1.0 - hz
-    cos_r = w + (((1.0 - w) - hz) + z * z * (C1 + z * (C2 + z * (C3 + z * (C4 + z * (C5 + z * C6))))))
-    q = int(n) & 3
-    y = sin_r if (q & 1) == 0 else cos_r
-    return -y if q >= 2 else y
-
 
 @fast_kernel(inline="always")
 def vlog(x):
