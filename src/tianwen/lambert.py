@@ -5,7 +5,8 @@ Primary solver: D. Izzo, "Revisiting Lambert's problem", Celestial Mechanics and
 ``T = sqrt(2 mu / s^3) tof``; the Lancaster–Blanchard variable ``x`` is found by Householder's third-order
 iteration on ``T(x)`` (eq. 18–22) from Izzo's starting guesses (eq. 30 and the multi-revolution ones of
 section 4), with ``T(x)`` from Lagrange's form near ``x = 1``, Battin's hypergeometric series right at it,
-and Lancaster's closed form elsewhere (section 3). Velocities follow from eq. 9–10 (Gooding's recovery).
+and Lancaster's closed form elsewhere (section 3; the lock-step block kernel keeps Lancaster's form near
+``x = 1`` for multi-revolution problems, where it does not cancel: :mod:`tianwen.core.lambert_block`). Velocities follow from eq. 9–10 (Gooding's recovery).
 
 Second, independent solver (``method="gooding"``): R. H. Gooding, "A procedure for the solution of
 Lambert's orbital boundary-value problem", Celest. Mech. Dyn. Astron. 48, 145–165 (1990), in
@@ -144,7 +145,7 @@ def _broadcast(r1, r2, tof):
 #: faster on a batch) or the one-problem-at-a-time kernel (the tested fallback); the same answers to 1e-12.
 #: ``TIANWEN_LAMBERT_KERNEL=scalar`` or ``=block`` forces one. By default, batches of fewer than
 #: :data:`BLOCK_MIN` problems take the scalar kernel (a block gains nothing there), and larger ones the block
-#: kernel once it is compiled: it takes about a minute of CPU to compile, so the first batches of a fresh install
+#: kernel once it is compiled: it takes ~18 s of CPU to compile (the porkchop grid's, ~28 s), so the first batches of a fresh install
 #: take the scalar kernel while a second process compiles it (:mod:`tianwen.warm`).
 KERNEL_ENV = "TIANWEN_LAMBERT_KERNEL"
 BLOCK_MIN = 64

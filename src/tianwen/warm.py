@@ -9,7 +9,7 @@ goes on with its own work. :func:`join`, called right before the first use of th
 the kernels then load from the cache instead of compiling.
 
 The lock-step Lambert kernels (``lambert-block``, ``porkchop-block``) work the other way round: they run several
-times faster than the scalar ones but take about a minute of CPU to compile, so until they are cached the callers
+times faster than the scalar ones but take 20–30 s of CPU to compile, so until they are cached the callers
 use the scalar kernels (the same answers, to 1e-12) and :func:`compiled_or_started` starts a child that compiles
 them in the background, for the next command; that child outlives the command.
 
@@ -35,7 +35,7 @@ import time
 TASKS = {
     "nbody": ((("core/nbody.py", "integrate"),), ("tianwen.propagate.face", "warm_up"), {}),
     "porkchop": ((("core/transfer.py", "grid_kernel_scalar"),), ("tianwen.porkchop", "warm_up_scalar"), {}),
-    # The lock-step Lambert kernels run several times faster than the scalar ones but take a minute of CPU to
+    # The lock-step Lambert kernels run several times faster than the scalar ones but take 20-30 s of CPU to
     # compile: until they are cached, callers use the scalar kernels (same answers) while a child compiles them.
     "lambert-block": ((("core/lambert_block.py", "izzo_block_serial"), ("core/lambert_block.py", "izzo_block_parallel")),
                       ("tianwen.lambert", "warm_up_block"), {"TIANWEN_LAMBERT_KERNEL": "block"}),
