@@ -68,3 +68,34 @@ def test_a_dead_child_is_replaced_by_this_process(second_core):
 def test_no_child_when_background_processes_are_off(monkeypatch):
     monkeypatch.setenv("TIANWEN_NO_WARM", "1")
     assert aside.start(lambda: None) is None
+
+
+def _count_to(n, progress=None):
+    for k in range(n):
+        progress(k, n, f"step {k}")
+    return n
+
+
+def test_progress_reports_travel_back_from_the_child(second_core):
+    seen = []
+    child = aside.start(lambda: None)
+    try:
+        assert child.call(_count_to, 3, progress=lambda *a: seen.append(a)) == 3
+    finally:
+        child.close()
+    assert seen == [(0, 3, "step 0"), (1, 3, "step 1"), (2, 3, "step 2")]
+
+
+def test_drawing_a_porkchop_reports_its_stages_in_order(tmp_path):
+    """What the command's "drawing" bar shows: the plotting modules, the figure, its labels, the file, done."""
+    from tianwen.plots import save_porkchop
+    from tianwen.plots_common import DRAW_STAGES, draw_with_progress
+    from tianwen.porkchop import porkchop_grid
+
+    grid = porkchop_grid(("2020-06-01", "2020-08-31"), ("2020-12-01", "2021-06-30"), step_days=5.0)
+    seen = []
+    draw_with_progress(save_porkchop, grid, tmp_path / "p.png", today=False, progress=lambda *a: seen.append(a))
+    assert [d for d, _, _ in seen] == [0, 1, 2, 3, 4] and {t for _, t, _ in seen} == {len(DRAW_STAGES)}
+    assert [s for _, _, s in seen] == ["drawing: plotting modules", "drawing: figure", "drawing: labels",
+                                       "drawing: file", "drawing: done"]
+    assert (tmp_path / "p.png").stat().st_size > 10_000

@@ -45,3 +45,11 @@ def test_a_terminal_gets_a_bar_a_pipe_does_not():
 def test_json_on_a_terminal_draws_no_bar():
     code, text = _run_on_a_terminal(ARGS + ["--json"])
     assert code == 0 and "history: opportunities" not in text
+
+
+def test_drawing_a_figure_shows_its_stages_on_a_terminal(tmp_path):
+    """Plot rendering (matplotlib import, figure, labels, file) has a bar of its own, as the computing has."""
+    code, text = _run_on_a_terminal(["porkchop", "--depart", "2020-06-01:2020-08-31", "--arrive",
+                                     "2020-12-01:2021-06-30", "--step", "5", "--out", str(tmp_path / "p.png")])
+    assert code == 0 and (tmp_path / "p.png").exists()
+    assert "drawing: " in text and "stages" in text

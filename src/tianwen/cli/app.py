@@ -13,9 +13,14 @@ import json
 import os
 import re
 import sys
+import time
 from typing import List, Optional
 
 import typer
+
+#: When the command started (this module is imported first thing): progress bars appear once it has run half a
+#: second, so a quick command stays quiet however many stages it has.
+STARTED = time.perf_counter()
 
 app = typer.Typer(
     name="tianwen",
@@ -103,15 +108,12 @@ def progress_bar(label: str = "porkchop", unit: str = "cells", quiet: bool = Fal
     """A rich progress callback ``update(done, total, label=None)`` for a library function's ``progress=``.
 
     ``None`` (no bar at all) when ``quiet`` (``--json``) or when stderr is not a terminal (a pipe, a file, CI):
-    nothing is drawn there. On a terminal the bar appears once the work has run for half a second, so quick runs
+    nothing is drawn there. On a terminal the bar appears once the command has run for half a second, so quick runs
     stay quiet, and it is removed when done. A new ``label`` or ``total`` starts the next stage of the work.
     """
-    import sys
-    import time
-
     if quiet or not sys.stderr.isatty():
         return None
-    state = {"t0": time.perf_counter(), "bar": None, "task": None, "label": label, "total": None}
+    state = {"t0": STARTED, "bar": None, "task": None, "label": label, "total": None}
 
     def update(done, total, stage: str | None = None):
         if stage is not None and stage != state["label"] or total != state["total"]:
@@ -144,3 +146,17 @@ def progress_bar(label: str = "porkchop", unit: str = "cells", quiet: bool = Fal
     return update
 
 
+def write_figure(save, *args, quiet: bool = False, aside=None, **kwargs):
+    """``save(*args, **kwargs)`` (a library ``save_*`` function) under a progress bar of its drawing stages
+    (shown like :func:`progress_bar`: on a terminal, after half a second, not with ``quiet``); in ``aside``'s
+    process (:mod:`.aside`) when one is given."""
+    from ..plots_common import draw_with_progress
+
+    bar = progress_bar("drawing", "stages", quiet=quiet)
+    try:
+        if aside is not None:
+            return aside.call(draw_with_progress, save, *args, progress=bar, **kwargs)
+        return draw_with_progress(save, *args, progress=bar, **kwargs)
+    finally:
+        if bar is not None:
+            bar.close()

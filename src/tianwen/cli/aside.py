@@ -38,16 +38,25 @@ class Aside:
         self._proc.start()
         child_end.close()
 
-    def call(self, func, *args, **kwargs):
+    def call(self, func, *args, progress=None, **kwargs):
         """``func(*args, **kwargs)`` in the child (``func`` a module-level function; arguments and result
-        picklable); its exception is raised here. If the child is gone, the call runs in this process."""
+        picklable); its exception is raised here. If the child is gone, the call runs in this process.
+
+        With ``progress`` (a callback ``progress(done, total, stage)``), ``func`` is called with a ``progress=``
+        of its own whose reports travel back through the pipe to ``progress`` here."""
         try:
-            self._conn.send((func, args, kwargs))
-            ok, value = self._conn.recv()
+            self._conn.send((func, args, kwargs, progress is not None))
+            while True:
+                tag, value = self._conn.recv()
+                if tag != "progress":
+                    break
+                progress(*value)
         except (EOFError, OSError):
             self.close()
+            if progress is not None:
+                kwargs["progress"] = progress
             return func(*args, **kwargs)
-        if ok:
+        if tag == "ok":
             return value
         raise value
 
@@ -80,14 +89,16 @@ def _serve(conn, parent_end, warm_up) -> None:
         pass
     while True:
         try:
-            func, args, kwargs = conn.recv()
+            func, args, kwargs, report = conn.recv()
         except (EOFError, OSError):
             return
+        if report:
+            kwargs["progress"] = lambda done, total, stage=None: conn.send(("progress", (done, total, stage)))
         try:
-            reply = (True, func(*args, **kwargs))
+            reply = ("ok", func(*args, **kwargs))
         except BaseException as exc:  # noqa: BLE001  (re-raised in the parent)
-            reply = (False, exc)
+            reply = ("error", exc)
         try:
             conn.send(reply)
         except (pickle.PicklingError, TypeError, AttributeError):
-            conn.send((False, RuntimeError(f"{type(reply[1]).__name__}: {reply[1]}")))
+            conn.send(("error", RuntimeError(f"{type(reply[1]).__name__}: {reply[1]}")))

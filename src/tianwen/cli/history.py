@@ -10,7 +10,7 @@ from typing import List, Optional
 
 import typer
 
-from .app import app, fail, progress_bar, run, split_range, vec  # noqa: F401
+from .app import app, fail, progress_bar, run, split_range, vec, write_figure  # noqa: F401
 
 
 @app.command()
@@ -48,7 +48,7 @@ def history(
         if out:
             from ..plots import save_history
 
-            save_history(opps, summary, out)
+            write_figure(save_history, opps, summary, out, quiet=as_json)
         if as_json:
             typer.echo(json.dumps({"opportunities": [o.as_json() for o in opps],
                                    "summary": {k: summary[k] for k in ("since", "until", "opportunities",

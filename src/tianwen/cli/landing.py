@@ -9,7 +9,7 @@ from typing import Optional
 
 import typer
 
-from .app import app, fail, run
+from .app import app, fail, run, write_figure
 
 # library argument names -> the flags that set them (library messages speak Python; users type flags)
 _FLAGS = {
@@ -125,7 +125,7 @@ def landing(
         if out:
             from ..plots_landing import save_landing
 
-            save_landing(res, out, ellipse=ellipse)
+            write_figure(save_landing, res, out, ellipse=ellipse, quiet=as_json)
         d = res.as_json()
         if ellipse is not None:
             d["landing_ellipse"] = ellipse.as_json()

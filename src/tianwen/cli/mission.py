@@ -8,7 +8,7 @@ from typing import Optional
 
 import typer
 
-from .app import app, fail, progress_bar, run, split_range, vec  # noqa: F401
+from .app import app, fail, progress_bar, run, split_range, vec, write_figure  # noqa: F401
 
 
 @app.command()
@@ -66,7 +66,7 @@ def mission(
         if out:
             from ..plots import save_trajectory
 
-            save_trajectory(rec, out)
+            write_figure(save_trajectory, rec, out, quiet=as_json)
         d = rec.as_json()
         if as_json:
             typer.echo(json.dumps(d))

@@ -11,7 +11,7 @@ from typing import Optional
 
 import typer
 
-from .app import app, fail, run, split_range
+from .app import app, fail, run, split_range, write_figure
 
 
 def _names(text: Optional[str]) -> list:
@@ -55,7 +55,7 @@ def navigation(
         if out:
             from ..navigation.plot import save_bplane
 
-            save_bplane(rep, out)
+            write_figure(save_bplane, rep, out, quiet=as_json)
         if as_json:
             typer.echo(json.dumps(_rounded(rep.as_json())))
             return

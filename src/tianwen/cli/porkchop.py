@@ -10,7 +10,7 @@ from typing import List, Optional
 
 import typer
 
-from .app import app, fail, progress_bar, run, split_range, vec  # noqa: F401
+from .app import app, fail, progress_bar, run, split_range, vec, write_figure  # noqa: F401
 
 
 @app.command()
@@ -136,8 +136,8 @@ def porkchop(
         if out:
             from ..plots import save_porkchop
 
-            draw = aside.call if aside is not None else (lambda f, *a, **k: f(*a, **k))
-            draw(save_porkchop, grid, out, missions=missions, label=label, dla=dla)
+            write_figure(save_porkchop, grid, out, missions=missions, label=label, dla=dla, quiet=as_json,
+                         aside=aside)
         attrs = grid.attrs
         if as_json:
             typer.echo(json.dumps({"origin": attrs["origin"], "target": attrs["target"],
@@ -193,7 +193,7 @@ def _return_porkchop(opportunity, depart, arrive, step, ephemeris_name, out, as_
         if out:
             from ..plots_roundtrip import save_return_porkchop
 
-            save_return_porkchop(rg.to_dataset(), out, label=label)
+            write_figure(save_return_porkchop, rg.to_dataset(), out, label=label, quiet=as_json)
         a = rg.attrs
         if as_json:
             typer.echo(json.dumps({"origin": a["origin"], "target": a["target"], "ephemeris": a["ephemeris"],
@@ -254,7 +254,7 @@ def _broken_plane(dep, arr, label, origin, target, ephemeris_name, parking_alt_k
     if out:
         from ..plots_dsm import save_broken_plane
 
-        save_broken_plane(g, out, label=label)
+        write_figure(save_broken_plane, g, out, label=label, quiet=as_json)
     if as_json:
         typer.echo(json.dumps({"origin": g.attrs["origin"], "target": g.attrs["target"], "cells": list(g.shape),
                                "objective": g.attrs["objective"], "parking_alt_km": parking_alt_km,

@@ -11,7 +11,7 @@ from typing import Optional
 
 import typer
 
-from .app import app, fail, run
+from .app import app, fail, run, write_figure
 
 #: The library's parameter names in its messages -> this module's flags (see cli/app.py FLAGS for the shared ones).
 _FLAGS = {"max_c3_km2s2": "--max-c3", "max_entry_kms": "--max-entry-kms", "max_dv_kms": "--max-dv-kms",
@@ -122,7 +122,7 @@ def roundtrip(
         if out:
             from ..plots_roundtrip import save_roundtrip
 
-            save_roundtrip(rt, out)
+            write_figure(save_roundtrip, rt, out, quiet=as_json)
         d = rt.as_json()
         if as_json:
             typer.echo(json.dumps(d))

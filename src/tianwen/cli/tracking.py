@@ -14,7 +14,7 @@ from typing import List, Optional
 
 import typer
 
-from .app import app, fail, progress_bar, run, split_range, vec  # noqa: F401
+from .app import app, fail, progress_bar, run, split_range, vec, write_figure  # noqa: F401
 
 
 def _warned(func):
@@ -121,7 +121,7 @@ def geometry(
         ds = _warned(lambda: compute(target, t, where, refraction=refraction))
         conj = [] if single else conjunctions(target, start, end, threshold)
         if out:
-            save_geometry(ds, out, conj, threshold)
+            write_figure(save_geometry, ds, out, conj, threshold, quiet=as_json)
         utc = t.utc_iso()
         has_site = "elevation_deg" in ds
         if as_json:
