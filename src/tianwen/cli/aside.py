@@ -8,8 +8,9 @@ arrays, pickled through a pipe), waits, and returns its result or raises its exc
 turns it into its usual one-line error. The child runs the same library function on the same arrays, so the file
 is the one this process would have written (a test compares the bytes).
 
-No child (:func:`start` returns None and the command draws in-process) without ``fork``, with one usable CPU, or
-with ``TIANWEN_NO_WARM=1`` (set by the test suite). A child that dies is replaced by drawing here. The child exits
+No child (:func:`start` returns None and the command draws in-process) off Linux (``fork`` is measured and
+tested there only; macOS's system libraries are not fork-safe), with one usable CPU, or with
+``TIANWEN_NO_WARM=1`` (set by the test suite). A child that dies is replaced by drawing here. The child exits
 when this process closes its end of the pipe or ends, so it never outlives the command.
 """
 
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import sys
 
 
 def _cpus() -> int:
@@ -73,7 +75,8 @@ def start(warm_up) -> Aside | None:
     """A child that runs ``warm_up()`` (imports) at once, if a second core and ``fork`` are there; else None."""
     import multiprocessing
 
-    if os.environ.get("TIANWEN_NO_WARM") or _cpus() < 2 or "fork" not in multiprocessing.get_all_start_methods():
+    if (os.environ.get("TIANWEN_NO_WARM") or not sys.platform.startswith("linux") or _cpus() < 2
+            or "fork" not in multiprocessing.get_all_start_methods()):
         return None
     try:
         return Aside(warm_up)
@@ -82,6 +85,13 @@ def start(warm_up) -> Aside | None:
 
 
 def _serve(conn, parent_end, warm_up) -> None:
+    try:
+        _serve_calls(conn, parent_end, warm_up)
+    except (KeyboardInterrupt, OSError):  # Ctrl-C reaches both processes; the parent reports it
+        pass
+
+
+def _serve_calls(conn, parent_end, warm_up) -> None:
     parent_end.close()  # the pipe reads EOF once the parent's end is gone
     try:
         warm_up()
@@ -90,12 +100,14 @@ def _serve(conn, parent_end, warm_up) -> None:
     while True:
         try:
             func, args, kwargs, report = conn.recv()
-        except (EOFError, OSError):
+        except EOFError:
             return
         if report:
             kwargs["progress"] = lambda done, total, stage=None: conn.send(("progress", (done, total, stage)))
         try:
             reply = ("ok", func(*args, **kwargs))
+        except KeyboardInterrupt:
+            return
         except BaseException as exc:  # noqa: BLE001  (re-raised in the parent)
             reply = ("error", exc)
         try:
