@@ -99,3 +99,18 @@ def test_drawing_a_porkchop_reports_its_stages_in_order(tmp_path):
     assert [s for _, _, s in seen] == ["drawing: plotting modules", "drawing: figure", "drawing: labels",
                                        "drawing: file", "drawing: done"]
     assert (tmp_path / "p.png").stat().st_size > 10_000
+
+
+def test_an_argument_that_cannot_travel_is_drawn_here(second_core):
+    child = aside.start(lambda: None)
+    try:
+        assert child.call(_square, 3) == 9
+        unpicklable = (lambda: 0)  # a lambda does not pickle
+        assert child.call(_first, [unpicklable]) is unpicklable
+        assert child.call(_square, 4) == 16  # the pipe is still in step
+    finally:
+        child.close()
+
+
+def _first(items):
+    return items[0]

@@ -46,18 +46,23 @@ class Aside:
 
         With ``progress`` (a callback ``progress(done, total, stage)``), ``func`` is called with a ``progress=``
         of its own whose reports travel back through the pipe to ``progress`` here."""
+        here = dict(kwargs, progress=progress) if progress is not None else kwargs
         try:
-            self._conn.send((func, args, kwargs, progress is not None))
+            self._conn.send((func, args, kwargs, progress is not None))  # pickled whole before anything is sent
+        except (pickle.PicklingError, TypeError, AttributeError):  # an argument that cannot travel: draw here
+            return func(*args, **here)
+        except OSError:  # the child is gone
+            self.close()
+            return func(*args, **here)
+        try:
             while True:
                 tag, value = self._conn.recv()
                 if tag != "progress":
                     break
                 progress(*value)
-        except (EOFError, OSError):
+        except (EOFError, OSError):  # the child died while drawing
             self.close()
-            if progress is not None:
-                kwargs["progress"] = progress
-            return func(*args, **kwargs)
+            return func(*args, **here)
         if tag == "ok":
             return value
         raise value
