@@ -146,6 +146,17 @@ def progress_bar(label: str = "porkchop", unit: str = "cells", quiet: bool = Fal
     return update
 
 
+def figure_aside(out: str | None):
+    """For a ``--out`` PNG or SVG, a second process importing the plotting modules while the command computes
+    (:mod:`.aside`; None when there is no such output or no second core). Close it when done."""
+    if not out or not out.lower().endswith((".png", ".svg")):
+        return None
+    from ..plots_common import load_drawing_modules
+    from .aside import start
+
+    return start(load_drawing_modules)
+
+
 def write_figure(save, *args, quiet: bool = False, aside=None, **kwargs):
     """``save(*args, **kwargs)`` (a library ``save_*`` function) under a progress bar of its drawing stages
     (shown like :func:`progress_bar`: on a terminal, after half a second, not with ``quiet``); in ``aside``'s

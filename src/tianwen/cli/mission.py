@@ -8,7 +8,7 @@ from typing import Optional
 
 import typer
 
-from .app import app, fail, progress_bar, run, split_range, vec, write_figure  # noqa: F401
+from .app import app, fail, figure_aside, progress_bar, run, split_range, vec, write_figure  # noqa: F401
 
 
 @app.command()
@@ -51,6 +51,14 @@ def mission(
             check_output(out, (".png", ".svg", ".html"))
         from ..reconstruct import reconstruct
 
+        aside = figure_aside(out)  # the plotting modules load on the second core meanwhile
+        try:
+            return _report(reconstruct, aside)
+        finally:
+            if aside is not None:
+                aside.close()
+
+    def _report(reconstruct, aside):
         bar = progress_bar(f"{name}: n-body corrector", "flights", quiet=as_json)
         try:
             rec = reconstruct(name, progress=bar)
@@ -66,7 +74,7 @@ def mission(
         if out:
             from ..plots import save_trajectory
 
-            write_figure(save_trajectory, rec, out, quiet=as_json)
+            write_figure(save_trajectory, rec, out, quiet=as_json, aside=aside)
         d = rec.as_json()
         if as_json:
             typer.echo(json.dumps(d))

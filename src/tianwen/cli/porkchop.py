@@ -10,7 +10,7 @@ from typing import List, Optional
 
 import typer
 
-from .app import app, fail, progress_bar, run, split_range, vec, write_figure  # noqa: F401
+from .app import app, fail, figure_aside, progress_bar, run, split_range, vec, write_figure  # noqa: F401
 
 
 @app.command()
@@ -79,12 +79,7 @@ def porkchop(
                 from ..plots import FORMATS
 
             check_output(out, FORMATS)  # before any computing
-        aside = None
-        if out and out.lower().endswith((".png", ".svg")) and not broken_plane:
-            from ..plots_common import load_drawing_modules
-            from .aside import start as start_aside
-
-            aside = start_aside(load_drawing_modules)  # matplotlib on the second core, Numba on this one
+        aside = None if broken_plane else figure_aside(out)  # matplotlib on the second core, Numba on this one
         try:
             return _ballistic(aside)
         finally:
