@@ -145,6 +145,33 @@ def frame_above(fig, legend, ax, cax) -> None:
     cax.set_position((COLOURBAR_X, bottom, COLOURBAR_W, height))
 
 
+def _legend_handles(best, dla: bool, t0, dep, arr, missions: bool) -> list:
+    """The porkchop legend's entries: the line styles, each minimum with its numbers, the past, the launch period,
+    the flown missions."""
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    handles = [Line2D([], [], color="black", lw=0.8, label="C3 (km²/s²)"),
+               Line2D([], [], color="#b2182b", lw=0.9, ls="--", label="arrival v∞ (km/s)"),
+               Line2D([], [], color="0.25", lw=0.7, ls=":", label="time of flight (days)")]
+    if dla:
+        handles.append(Line2D([], [], color="#2166ac", lw=0.8, ls="-.", label="DLA (°, EME2000)"))
+    for m in best:
+        handles.append(Line2D([], [], marker="*", color="white", mec="black", ms=11, ls="none",
+                              label=f"Type {m.type} minimum: C3 {m.c3_km2s2:.2f} km²/s², launch "
+                                    f"{str(m.departure)[:10]}, arrive {str(m.arrival)[:10]} ({m.tof_days:.0f} d), "
+                                    f"v∞ {m.vinf_arr_kms:.2f} km/s, DLA {m.dla_deg:.1f}°"))
+    if t0 is not None:
+        handles.append(Patch(color="0.55", alpha=0.55, label=f"past launch dates (today {str(t0)[:10]} UTC)"))
+    if dep is not None:
+        handles.append(Line2D([], [], ls="none", marker="|", ms=9, mew=1.6, color="#e66101",
+                              label=f"launch period {str(dep.min())[:10]} … {str(dep.max())[:10]} ({dep.size} days)"
+                                    + (", chosen arrivals •" if arr is not None else "")))
+    if missions:
+        handles.append(Line2D([], [], marker="o", color="orange", mec="black", ls="none", label="flown missions"))
+    return handles
+
+
 def porkchop_figure(ds, *, missions: bool = False, label: str | None = None, dla: bool = False, today=None,
                     launch_days=None):
     """A porkchop to the NASA handbook's standard (matplotlib figure).
@@ -158,8 +185,6 @@ def porkchop_figure(ds, *, missions: bool = False, label: str | None = None, dla
     """
     import matplotlib
     from matplotlib import colors
-    from matplotlib.lines import Line2D
-    from matplotlib.patches import Patch
 
     from .grids import Grid, minima
 
@@ -182,28 +207,11 @@ def porkchop_figure(ds, *, missions: bool = False, label: str | None = None, dla
     cb = fig.colorbar(cf, cax=cax, ticks=levels, spacing="uniform")
     cb.ax.set_yticklabels([f"{v:g}" for v in levels], fontsize=7)
     cb.set_label("launch energy C3 (km²/s²)")
-    handles = [Line2D([], [], color="black", lw=0.8, label="C3 (km²/s²)"),
-               Line2D([], [], color="#b2182b", lw=0.9, ls="--", label="arrival v∞ (km/s)"),
-               Line2D([], [], color="0.25", lw=0.7, ls=":", label="time of flight (days)")]
-    if dla:
-        handles.append(Line2D([], [], color="#2166ac", lw=0.8, ls="-.", label="DLA (°, EME2000)"))
     best = minima(ds)
-    for m in best:
-        handles.append(Line2D([], [], marker="*", color="white", mec="black", ms=11, ls="none",
-                              label=f"Type {m.type} minimum: C3 {m.c3_km2s2:.2f} km²/s², launch "
-                                    f"{str(m.departure)[:10]}, arrive {str(m.arrival)[:10]} ({m.tof_days:.0f} d), "
-                                    f"v∞ {m.vinf_arr_kms:.2f} km/s, DLA {m.dla_deg:.1f}°"))
     t0 = _today(today, x)
-    if t0 is not None:
-        handles.append(Patch(color="0.55", alpha=0.55, label=f"past launch dates (today {str(t0)[:10]} UTC)"))
     dep, arr = _launch_days(launch_days)
-    if dep is not None:
-        handles.append(Line2D([], [], ls="none", marker="|", ms=9, mew=1.6, color="#e66101",
-                              label=f"launch period {str(dep.min())[:10]} … {str(dep.max())[:10]} ({dep.size} days)"
-                                    + (", chosen arrivals •" if arr is not None else "")))
     flown = _missions_in(ds) if missions else []
-    if missions:
-        handles.append(Line2D([], [], marker="o", color="orange", mec="black", ls="none", label="flown missions"))
+    handles = _legend_handles(best, dla, t0, dep, arr, missions)
     date_axes(ax, x, y, "launch date (UTC)", "arrival date (UTC)")
     head, lines = porkchop_title(ds, label, dla)
     ax.set_title(f"{head}\n{lines}", fontsize=9)
