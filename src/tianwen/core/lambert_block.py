@@ -16,13 +16,14 @@ Multi-revolution problems below T(x = 0) first find the minimum time by the scal
 also in lock-step, and those below it have no solution (status 1). T(x) is Lancaster's form throughout (Izzo
 eq. 18-20). Where the scalar kernel switches to Lagrange's form (0.01 < |x - 1| < 0.2) because Lancaster's
 cancels near the parabola, only zero-revolution problems are affected: with N >= 1 revolutions T(x) grows without
-bound as x -> 1, and for lambda <= 0.999 Lancaster's form gives Lagrange's value within 2e-13 (a test holds it;
-T(x) is so steep there that x moves 100 times less), so multi-revolution lanes stay in the block there (the right
-branch lives there half the time).
+bound as x -> 1, and for lambda <= 0.999 Lancaster's form gives Lagrange's value within 2e-13, which moves the
+solved x by less than 1e-14 of itself (T(x) is steep there; a test holds both), so multi-revolution lanes stay in
+the block there (the right branch lives there half the time).
 Rare lanes are re-solved by the scalar kernel, which is the reference: invalid or collinear input, an iterate
-where the scalar kernel uses Battin's series (within 0.01 of x = 1) or, with zero revolutions, Lagrange's form
-(0.01 < |x - 1| < 0.2), a fast hyperbola (x > 10, where Lancaster's form is ill-conditioned), and a step that
-leaves the domain or does not converge. Every status code is therefore the scalar kernel's.
+where the scalar kernel uses Battin's series (within 0.01 of x = 1) or Lagrange's form (0.01 < |x - 1| < 0.2)
+with zero revolutions, on a hyperbola or with lambda > 0.999, a fast hyperbola (x > 10, where Lancaster's form is
+ill-conditioned), and a step that leaves the domain or does not converge. Every status code is therefore the
+scalar kernel's.
 """
 
 from __future__ import annotations
