@@ -143,6 +143,9 @@ def main(argv=None) -> int:
         return v1, v2
 
     # --- tianwen ----------------------------------------------------------------------------------------
+    # The block kernel, forced: by default a fresh install (or a changed core/ source) runs the scalar kernel until a
+    # background process has compiled the block one (tianwen.warm); here the warm-up call compiles it.
+    os.environ["TIANWEN_LAMBERT_KERNEL"] = "block"
     print(f"tianwen {version(tianwen)}")
     numba.set_num_threads(1)
     ref = record("tianwen (1 core, parallel=False)", lambda: lambert(r1, r2, tof, mu=mu, parallel=False))
