@@ -25,7 +25,6 @@ import argparse
 import importlib
 import json
 import os
-import platform
 import resource
 import subprocess
 import sys

@@ -20,21 +20,16 @@ Peers that are not installed are reported as such and skipped (``pip install -e 
 from __future__ import annotations
 
 import argparse
-import builtins
-import importlib
-import io
 import os
-import platform
-import sys
 import time
 import traceback
 
 import numpy as np
-from _common import _missing, exit_without_teardown, import_optional, import_pykep, machine  # noqa: E402
+from _common import exit_without_teardown, import_optional, import_pykep, machine  # noqa: E402
 
 
 # ---------------------------------------------------------------------------------------------------------
-# Helpers (each benchmark script is self-contained; these are repeated in porkchop.py and ephemeris.py)
+# Helpers
 # ---------------------------------------------------------------------------------------------------------
 
 

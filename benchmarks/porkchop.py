@@ -26,16 +26,12 @@ resident memory (``--no-big`` skips it).
 from __future__ import annotations
 
 import argparse
-import builtins
-import importlib
-import io
 import os
-import platform
 import sys
 import time
 
 import numpy as np
-from _common import _missing, exit_without_teardown, import_optional, import_pykep, machine  # noqa: E402
+from _common import exit_without_teardown, import_optional, import_pykep, machine  # noqa: E402
 
 DEPARTURE = ("2020-05-01", "2020-09-30")
 ARRIVAL = ("2020-12-01", "2021-10-31")

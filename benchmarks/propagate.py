@@ -26,8 +26,6 @@ evaluations.
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import time
 
 import numpy as np
