@@ -62,3 +62,19 @@ def test_what_draws_a_porkchop_imports_no_numba():
     p = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=600)
     assert p.returncode == 0, p.stderr
     assert p.stdout.strip() == "[]"
+
+
+def test_loading_kernels_skips_scipy_linear_algebra_but_dot_still_compiles():
+    """core/jit.py answers Numba's BLAS probe "absent" (0.13-0.2 s of scipy.linalg on every command): a cached
+    kernel then loads without importing scipy.linalg, and a kernel that calls np.dot still compiles and computes
+    (np.dot imports SciPy's BLAS itself when it is compiled)."""
+    probe = ("import sys, numpy as np\n"
+             "from tianwen.kepler import propagate\n"
+             "propagate([7000.0, 0, 0], [0, 7.5, 0], 600.0, mu=398600.4418)\n"
+             "before = 'scipy.linalg' in sys.modules\n"
+             "import numba\n"
+             "f = numba.njit(lambda a, b: np.dot(a, b))\n"
+             "print(before, f(np.arange(3.0), np.arange(3.0)))\n")
+    p = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=600)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.split() == ["False", "5.0"]
