@@ -39,8 +39,6 @@ def main() -> None:
     sys.exit(code if isinstance(code, int) else 0)
 
 
-
-
 def console() -> None:
     """The installed command (and ``python -m tianwen``): :func:`main`, then a quick interpreter exit.
 

@@ -14,6 +14,7 @@ import os
 import re
 import sys
 import time
+from contextlib import contextmanager
 from typing import List, Optional
 
 import typer
@@ -146,15 +147,22 @@ def progress_bar(label: str = "porkchop", unit: str = "cells", quiet: bool = Fal
     return update
 
 
+@contextmanager
 def figure_aside(out: str | None):
-    """For a ``--out`` PNG or SVG, a second process importing the plotting modules while the command computes
-    (:mod:`.aside`; None when there is no such output or no second core). Close it when done."""
-    if not out or not out.lower().endswith((".png", ".svg")):
-        return None
-    from ..plots_common import load_drawing_modules
-    from .aside import start
+    """``with figure_aside(out) as aside:`` for a ``--out`` PNG or SVG, a second process that imports the plotting
+    modules while the block computes, to hand to :func:`write_figure` (:mod:`.aside`); None when there is no such
+    output or no second core. The process ends with the block."""
+    aside = None
+    if out and out.lower().endswith((".png", ".svg")):
+        from ..plots_common import load_drawing_modules
+        from .aside import start
 
-    return start(load_drawing_modules)
+        aside = start(load_drawing_modules)
+    try:
+        yield aside
+    finally:
+        if aside is not None:
+            aside.close()
 
 
 def write_figure(save, *args, quiet: bool = False, aside=None, **kwargs):

@@ -51,12 +51,8 @@ def mission(
             check_output(out, (".png", ".svg", ".html"))
         from ..reconstruct import reconstruct
 
-        aside = figure_aside(out)  # the plotting modules load on the second core meanwhile
-        try:
+        with figure_aside(out) as aside:  # the plotting modules load on the second core meanwhile
             return _report(reconstruct, aside)
-        finally:
-            if aside is not None:
-                aside.close()
 
     def _report(reconstruct, aside):
         bar = progress_bar(f"{name}: n-body corrector", "flights", quiet=as_json)

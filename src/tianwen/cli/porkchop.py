@@ -79,12 +79,8 @@ def porkchop(
                 from ..plots import FORMATS
 
             check_output(out, FORMATS)  # before any computing
-        aside = None if broken_plane else figure_aside(out)  # matplotlib on the second core, Numba on this one
-        try:
+        with figure_aside(None if broken_plane else out) as aside:  # matplotlib on the second core, Numba here
             return _ballistic(aside)
-        finally:
-            if aside is not None:
-                aside.close()
 
     def _ballistic(aside):
         from ..porkchop import porkchop_grid
