@@ -489,16 +489,9 @@ def _tapley_covariance(arc: Arc, meas, prior):
         y = sol.sol(s).T
         return y[:, :3] + eph.barycentric("sun", t)[0], y[:, 6:].reshape(-1, 6, 6)
 
-    def down_leg(site, t_r: Epoch):
-        rx = station_bary(site, t_r)
-        tau = np.zeros(t_r.jd1.size)
-        for _ in range(10):
-            r, _ = sc_bary(Epoch(t_r.jd1, t_r.jd2 - tau / DAY_S, "tdb"))
-            tau = np.linalg.norm(r - rx, axis=1) / C_KMS
-        r, phi = sc_bary(Epoch(t_r.jd1, t_r.jd2 - tau / DAY_S, "tdb"))
-        return (r - rx) / np.linalg.norm(r - rx, axis=1)[:, None], phi
-
-    def two_way(site, t_r: Epoch):
+    def down_light_time(site, t_r: Epoch):
+        """The downlink received at ``site`` at ``t_r``: the receiver's position, the bounce epoch, and the
+        spacecraft's position and STM then (the light time iterated to a fixed point)."""
         rx = station_bary(site, t_r)
         tau = np.zeros(t_r.jd1.size)
         for _ in range(10):
@@ -506,7 +499,15 @@ def _tapley_covariance(arc: Arc, meas, prior):
             tau = np.linalg.norm(r - rx, axis=1) / C_KMS
         t_b = Epoch(t_r.jd1, t_r.jd2 - tau / DAY_S, "tdb")
         r, phi = sc_bary(t_b)
-        tau_u = np.zeros_like(tau)
+        return rx, t_b, r, phi
+
+    def down_leg(site, t_r: Epoch):
+        rx, _, r, phi = down_light_time(site, t_r)
+        return (r - rx) / np.linalg.norm(r - rx, axis=1)[:, None], phi
+
+    def two_way(site, t_r: Epoch):
+        rx, t_b, r, phi = down_light_time(site, t_r)
+        tau_u = np.zeros(t_r.jd1.size)
         for _ in range(10):
             tx = station_bary(site, Epoch(t_b.jd1, t_b.jd2 - tau_u / DAY_S, "tdb"))
             tau_u = np.linalg.norm(r - tx, axis=1) / C_KMS
